@@ -1,0 +1,133 @@
+/**
+ * The contract between the TypeScript reference and the native addon (native/src). The addon
+ * is thin: syscalls in; fds, pids and errno out; no policy. Every function validates its
+ * arguments with a TypeError and reports syscall failures as an ErrnoError (below). The loader
+ * (./loader.ts) returns an object of this shape or throws one clear line saying why.
+ *
+ * All fds the addon creates are O_CLOEXEC; fds handed to children go through child_process'
+ * `stdio` array (which dup2s them without CLOEXEC in the child) or through SCM_RIGHTS.
+ */
+
+/** Error thrown for a failed syscall: shaped like Node's own system errors. */
+export interface ErrnoError extends Error {
+  /** e.g. 'EAGAIN', 'EMSGSIZE', 'ENOMSG'. */
+  code: string;
+  /** Positive errno number. */
+  errno: number;
+  /** e.g. 'sendmmsg', 'msgget'. */
+  syscall: string;
+}
+
+export type SocketPairType = 'dgram' | 'stream';
+
+export interface SocketPairOptions {
+  /** SO_SNDBUF for both ends, bytes (the kernel may cap or double it). */
+  sndbuf?: number;
+  /** SO_RCVBUF for both ends, bytes. */
+  rcvbuf?: number;
+  /** Use SO_SNDBUFFORCE/SO_RCVBUFFORCE when permitted (root), falling back silently. */
+  force?: boolean;
+}
+
+/** One received datagram in a batch. */
+export interface ReceivedDatagram {
+  data: Buffer;
+  /** True when the datagram was longer than the receive size and was cut (MSG_TRUNC). */
+  truncated: boolean;
+}
+
+/**
+ * A datagram socket (usually one end of a SOCK_DGRAM socketpair) driven by the libuv loop
+ * through uv_poll. Non-blocking; no internal send queue (backpressure is the caller's policy).
+ */
+export interface DatagramSocket {
+  readonly fd: number;
+  /** Sends one datagram. Returns true when sent, false on EAGAIN/EWOULDBLOCK (socket full). Throws ErrnoError otherwise (e.g. EMSGSIZE, ENOBUFS, ECONNREFUSED). */
+  send(data: Buffer): boolean;
+  /** sendmmsg: sends datagrams from `list[start]` onward; returns how many went out before EAGAIN. Throws ErrnoError on other failures when nothing was sent. */
+  sendBatch(list: readonly Buffer[], start?: number): number;
+  /** Calls `cb` once, the next time the socket is writable (to resume after send() returned false). */
+  onWritable(cb: () => void): void;
+  /**
+   * Starts delivering datagrams: each readiness drains up to `batch` datagrams with recvmmsg
+   * into buffers of `maxSize` bytes and calls `cb` once with them. Datagrams longer than
+   * maxSize are cut and flagged. Calling again replaces the callback and sizes.
+   */
+  startReading(maxSize: number, cb: (batch: ReceivedDatagram[]) => void, batch?: number): void;
+  stopReading(): void;
+  /** One non-blocking receive of at most `max` bytes; null when nothing is queued (EAGAIN). */
+  recvInto(max: number): ReceivedDatagram | null;
+  /** Keeps (true) or stops (false) the poll handle from holding the event loop open. */
+  ref(on: boolean): void;
+  /** Closes the fd (idempotent). */
+  close(): void;
+}
+
+export interface SysvMessage {
+  mtype: number;
+  data: Buffer;
+}
+
+export interface MsgQueueStat {
+  /** Messages currently in the queue. */
+  qnum: number;
+  /** Maximum bytes allowed in the queue (msg_qbytes). */
+  qbytes: number;
+  /** Bytes currently in the queue. */
+  cbytes: number;
+  /** Permission bits (e.g. 0o600). */
+  mode: number;
+}
+
+/**
+ * Blocking msgrcv on a dedicated native thread (never a libuv pool thread), handing one
+ * message at a time to JS: after `cb` runs, nothing more is received until `next()` is called,
+ * so competing processes share a queue fairly. `close()` wakes and joins the thread.
+ */
+export interface MsgQueueReceiver {
+  next(): void;
+  close(): void;
+}
+
+export interface NativeAddon {
+  /** socketpair(AF_UNIX, type|SOCK_CLOEXEC). Returns [fd0, fd1]. */
+  socketpair(type: SocketPairType, options?: SocketPairOptions): [number, number];
+  /** Wraps an existing datagram fd (takes ownership). */
+  openDatagram(fd: number): DatagramSocket;
+  /** Actual SO_SNDBUF / SO_RCVBUF of an fd (as the kernel reports them). */
+  getSocketBuffers(fd: number): { sndbuf: number; rcvbuf: number };
+
+  /** sendmsg with SCM_RIGHTS over a unix socket fd. `data` must be non-empty. Returns bytes sent. */
+  sendFds(socketFd: number, data: Buffer, fds: readonly number[]): number;
+  /** recvmsg with SCM_RIGHTS; received fds are CLOEXEC. null on EAGAIN. */
+  recvFds(socketFd: number, maxData?: number, maxFds?: number): { data: Buffer; fds: number[] } | null;
+
+  /** msgget(key, flags). key 0 = IPC_PRIVATE. `mode` defaults to 0o600; `create` adds IPC_CREAT, `exclusive` IPC_EXCL. */
+  msgget(key: number, options?: { create?: boolean; exclusive?: boolean; mode?: number }): number;
+  /** msgsnd. mtype ≥ 1. Returns false on EAGAIN when `nowait`. */
+  msgsnd(id: number, mtype: number, data: Buffer, nowait?: boolean): boolean;
+  /** msgrcv(id, msgtyp, maxSize). Returns null on ENOMSG when `nowait`. E2BIG surfaces as ErrnoError unless `truncate` (MSG_NOERROR). */
+  msgrcv(id: number, msgtyp: number, maxSize: number, options?: { nowait?: boolean; truncate?: boolean }): SysvMessage | null;
+  msgStat(id: number): MsgQueueStat;
+  msgRemove(id: number): void;
+  /** Starts a blocking receiver thread; see MsgQueueReceiver. `cb` gets a message or an ErrnoError (EIDRM when the queue is removed). */
+  msgReceiver(id: number, msgtyp: number, maxSize: number, cb: (err: ErrnoError | null, msg: SysvMessage | null) => void): MsgQueueReceiver;
+  /** The kernel's msgmax / msgmnb (from /proc/sys/kernel). */
+  msgLimits(): { msgmax: number; msgmnb: number };
+
+  /** prctl(PR_SET_PDEATHSIG, signal) for the calling process. Returns the parent pid seen at the call (so the caller can detect a parent that died before it). */
+  setParentDeathSignal(signal: number): number;
+  /** getppid(). */
+  getppid(): number;
+
+  /** socket+SO_REUSEADDR(+SO_REUSEPORT)+bind+listen; returns the fd (CLOEXEC, non-blocking) and the bound port. */
+  listenTcp(host: string, port: number, options?: { backlog?: number; reusePort?: boolean; ipv6Only?: boolean }): { fd: number; port: number };
+  /** Bound UDP socket with SO_REUSEADDR(+SO_REUSEPORT). */
+  bindUdp(host: string, port: number, options?: { reusePort?: boolean }): { fd: number; port: number };
+
+  /** waitpid(pid, WNOHANG): null while running; otherwise exit code or terminating signal. */
+  waitpid(pid: number): { pid: number; code: number | null; signal: number | null } | null;
+
+  /** Closes a raw fd. */
+  close(fd: number): void;
+}
