@@ -64,7 +64,9 @@ Napi::Value RecvFds(const Napi::CallbackInfo& info) {
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
+  // CMSG_LEN, not CMSG_SPACE: the kernel installs as many fds as fit, and CMSG_SPACE's padding
+  // would let one more through than maxFds.
+  msg.msg_controllen = CMSG_LEN(sizeof(int) * static_cast<size_t>(maxFds));
   ssize_t n;
   do {
     n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
