@@ -18,6 +18,7 @@ async function adoptAndGreet(t: Test, fd: number, host: string, port: number): P
   client.on('data', (d: Buffer) => chunks.push(d));
   await once(client, 'end');
   t.equal(Buffer.concat(chunks).toString(), 'hello', `${host}:${port}`);
+  await once(client, 'close');
   await new Promise((r) => server.close(r));
 }
 
@@ -48,12 +49,13 @@ t.test('listenTcp: dual-stack by default on ::', async (t) => {
   const server = net.createServer((sock) => sock.end('v4 via v6'));
   server.listen({ fd: s.fd });
   await once(server, 'listening');
-  t.teardown(() => server.close());
   const client = net.connect(s.port, '127.0.0.1');
   const chunks: Buffer[] = [];
   client.on('data', (d: Buffer) => chunks.push(d));
   await once(client, 'end');
   t.equal(Buffer.concat(chunks).toString(), 'v4 via v6');
+  await once(client, 'close');
+  await new Promise((r) => server.close(r));
 });
 
 t.test('listenTcp / bindUdp argument TypeErrors and errno errors', async (t) => {
