@@ -6,7 +6,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "common.h"
@@ -82,6 +84,7 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     }
     readCb_.Reset();
     writableCb_.Reset();
+    meta_.Reset();
   }
 
   void CheckOpen(Napi::Env env, const char* syscall) {
@@ -119,22 +122,28 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     (void)keep;
   }
 
-  // One recvmmsg of up to batch_ datagrams into the scratch slab; each datagram is copied out
-  // into its own right-sized Buffer so the slab can be reused.
+  // One recvmmsg of up to batch_ datagrams into the reusable scratch slab, then ONE JS Buffer
+  // holding the received bytes back to back. The callback gets (slab, count, meta) where
+  // meta[2i] is datagram i's length in the slab and meta[2i+1] is 1 when it was cut
+  // (MSG_TRUNC). The TypeScript wrapper (reference/native/datagram-socket.ts) turns that into
+  // ReceivedDatagram[] with subarrays: one allocation per batch instead of one per datagram
+  // (measured: per-datagram Buffer+object creation in C++ cost ~3 us each here).
   void DrainOnce(Napi::Env env) {
     const int batch = batch_;
     const size_t max = maxSize_;
     if (slab_.size() < static_cast<size_t>(batch) * max) slab_.resize(static_cast<size_t>(batch) * max);
-    std::vector<mmsghdr> msgs(batch);
-    std::vector<iovec> iov(batch);
-    for (int i = 0; i < batch; i++) {
-      iov[i].iov_base = slab_.data() + static_cast<size_t>(i) * max;
-      iov[i].iov_len = max;
-      msgs[i] = {};
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
+    if (msgs_.size() < static_cast<size_t>(batch)) {
+      msgs_.resize(batch);
+      iov_.resize(batch);
     }
-    int n = recvmmsg(fd_, msgs.data(), batch, MSG_DONTWAIT, nullptr);
+    for (int i = 0; i < batch; i++) {
+      iov_[i].iov_base = slab_.data() + static_cast<size_t>(i) * max;
+      iov_[i].iov_len = max;
+      msgs_[i] = {};
+      msgs_[i].msg_hdr.msg_iov = &iov_[i];
+      msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n = recvmmsg(fd_, msgs_.data(), batch, MSG_DONTWAIT, nullptr);
     if (n < 0) {
       int err = errno;
       if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return;
@@ -143,22 +152,23 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
       UpdatePoll();
       return;
     }
-    if (n == 0) return;
-    Napi::Array out = Napi::Array::New(env, n);
+    if (n == 0 || readCb_.IsEmpty()) return;
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += std::min<size_t>(msgs_[i].msg_len, max);
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, total);
+    Napi::Int32Array meta = meta_.Value();
+    int32_t* m = meta.Data();
+    size_t off = 0;
     for (int i = 0; i < n; i++) {
-      size_t len = msgs[i].msg_len;
-      bool trunc = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      if (len > max) len = max;
-      Napi::Object d = Napi::Object::New(env);
-      d.Set("data", Napi::Buffer<uint8_t>::Copy(env, static_cast<uint8_t*>(iov[i].iov_base), len));
-      d.Set("truncated", Napi::Boolean::New(env, trunc));
-      out.Set(static_cast<uint32_t>(i), d);
+      size_t len = std::min<size_t>(msgs_[i].msg_len, max);
+      if (len > 0) std::memcpy(out.Data() + off, iov_[i].iov_base, len);
+      off += len;
+      m[2 * i] = static_cast<int32_t>(len);
+      m[2 * i + 1] = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 ? 1 : 0;
     }
-    Napi::FunctionReference& cb = readCb_;
-    if (cb.IsEmpty()) return;
     // Hold our own reference: the callback may replace or drop readCb_.
-    Napi::FunctionReference hold = Napi::Persistent(cb.Value());
-    CallFromLoop(env, hold, {out});
+    Napi::FunctionReference hold = Napi::Persistent(readCb_.Value());
+    CallFromLoop(env, hold, {out, Napi::Number::New(env, n), meta});
   }
 
   Napi::Value GetFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
@@ -241,6 +251,7 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     }
     slab_.clear();
     slab_.shrink_to_fit();
+    meta_ = Napi::Persistent(Napi::Int32Array::New(env, static_cast<size_t>(batch_) * 2));
     readCb_ = Napi::Persistent(cb);
     reading_ = true;
     UpdatePoll();
@@ -320,6 +331,9 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   size_t maxSize_ = 0;
   int batch_ = 64;
   std::vector<uint8_t> slab_;
+  std::vector<mmsghdr> msgs_;
+  std::vector<iovec> iov_;
+  Napi::Reference<Napi::Int32Array> meta_;
   Napi::FunctionReference readCb_;
   Napi::FunctionReference writableCb_;
 };

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, SwooleError } from '../errors.ts';
 import type { NativeAddon } from './api.ts';
+import { NativeDatagramSocket, type RawDatagramHandle } from './datagram-socket.ts';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where `node-gyp rebuild` (the package's install script) puts the addon. */
@@ -28,9 +29,9 @@ export function loadNative(path: string = addonPath): NativeAddon {
   if (!existsSync(path)) {
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `native addon not built: ${path} is missing; ${REBUILD}`);
   }
-  let addon: NativeAddon;
+  let raw: Omit<NativeAddon, 'openDatagram'> & { openDatagram(fd: number): RawDatagramHandle };
   try {
-    addon = createRequire(import.meta.url)(path) as NativeAddon;
+    raw = createRequire(import.meta.url)(path) as typeof raw;
   } catch (cause) {
     const text = oneLine(cause instanceof Error ? cause.message : String(cause));
     const why = /NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(text)
@@ -38,9 +39,12 @@ export function loadNative(path: string = addonPath): NativeAddon {
       : `native addon failed to load (${text})`;
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `${why}; ${REBUILD}`, { cause });
   }
-  if (typeof addon.openDatagram !== 'function' || typeof addon.msgReceiver !== 'function') {
+  if (typeof raw.openDatagram !== 'function' || typeof raw.msgReceiver !== 'function') {
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `native addon at ${path} is stale (missing exports); ${REBUILD}`);
   }
+  // Everything is the native function itself except openDatagram, whose batch delivery is
+  // finished in TypeScript (see datagram-socket.ts).
+  const addon: NativeAddon = { ...raw, openDatagram: (fd: number) => new NativeDatagramSocket(raw.openDatagram(fd)) };
   if (path === addonPath) cached = addon;
   return addon;
 }
