@@ -122,7 +122,7 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     (void)keep;
   }
 
-  // One recvmmsg of up to batch_ datagrams into the reusable scratch slab, then ONE JS Buffer
+  // recvmmsg of up to batch_ datagrams into the reusable scratch slab, then ONE JS Buffer
   // holding the received bytes back to back. The callback gets (slab, count, meta) where
   // meta[2i] is datagram i's length in the slab and meta[2i+1] is 1 when it was cut
   // (MSG_TRUNC). The TypeScript wrapper (reference/native/datagram-socket.ts) turns that into
@@ -143,14 +143,26 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
       msgs_[i].msg_hdr.msg_iov = &iov_[i];
       msgs_[i].msg_hdr.msg_iovlen = 1;
     }
-    int n = recvmmsg(fd_, msgs_.data(), batch, MSG_DONTWAIT, nullptr);
-    if (n < 0) {
-      int err = errno;
-      if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return;
-      // No error channel in the contract: a broken socket stops reading rather than spinning.
-      reading_ = false;
-      UpdatePoll();
-      return;
+    // Keep calling recvmmsg until the batch is full or the queue is empty: a sender that is
+    // still writing refills the queue while we copy, and every extra datagram per wake-up
+    // saves a loop turn and a JS callback.
+    int n = 0;
+    while (n < batch) {
+      int r = recvmmsg(fd_, msgs_.data() + n, static_cast<unsigned>(batch - n), MSG_DONTWAIT, nullptr);
+      if (r > 0) {
+        n += r;
+        continue;
+      }
+      if (r < 0 && n == 0) {
+        int err = errno;
+        if (err == EINTR) continue;
+        if (err == EAGAIN || err == EWOULDBLOCK) return;
+        // No error channel in the contract: a broken socket stops reading rather than spinning.
+        reading_ = false;
+        UpdatePoll();
+        return;
+      }
+      break;  // EAGAIN (or an error that the next readiness will surface) after some datagrams
     }
     if (n == 0 || readCb_.IsEmpty()) return;
     size_t total = 0;
