@@ -203,3 +203,17 @@ t.test('ref(false): an active reader does not hold the loop open', async (t) => 
   t.equal(await nextLine(it), 'exiting');
   t.same(await exitOf(child), { code: 0, signal: null });
 });
+
+t.test('environment teardown: a worker exits with its socket open; the cleanup hook closes it', async (t) => {
+  const { Worker } = await import('node:worker_threads');
+  const { fileURLToPath } = await import('node:url');
+  const [a, b] = native.socketpair('dgram');
+  const sa = native.openDatagram(a);
+  t.teardown(() => sa.close());
+  const before = openFds();
+  const w = new Worker(fileURLToPath(new URL('./fixtures/dgram-worker.mjs', import.meta.url)), { workerData: { fd: b } });
+  const [code] = (await Promise.all([new Promise((r) => w.once('exit', r)), new Promise((r) => w.once('message', r))])) as [number];
+  t.equal(code, 0);
+  t.same(sa.recvInto(64)?.data, Buffer.from('from worker'));
+  t.equal(openFds(), before - 1, 'the worker-owned fd was closed at teardown');
+});

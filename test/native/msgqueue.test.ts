@@ -223,3 +223,18 @@ t.test('cross-process: a child and this process compete; every message delivered
   t.same(all, Array.from({ length: total }, (_, i) => `m${i}`).sort(), 'exactly once each');
   t.equal(native.msgStat(id).qnum, 0);
 });
+
+t.test('environment teardown: process.exit with a receiver blocked in msgrcv exits cleanly', async (t) => {
+  const id = queue(t);
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const child = spawn(process.execPath, ['--import=tsx', fileURLToPath(new URL('./fixtures/msg-exit.ts', import.meta.url)), String(id)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  t.equal(await nextLine(lines(child)), 'ready');
+  child.stdin!.end('go');
+  t.same(await exitOf(child), { code: 0, signal: null });
+  native.msgsnd(id, 1, Buffer.from('after'));
+  t.same(native.msgrcv(id, 0, 64, { nowait: true })?.data, Buffer.from('after'), 'the dead receiver took nothing');
+});
