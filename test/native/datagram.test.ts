@@ -212,7 +212,7 @@ t.test('environment teardown: a worker exits with its socket open; the cleanup h
   t.teardown(() => sa.close());
   const before = openFds();
   const w = new Worker(fileURLToPath(new URL('./fixtures/dgram-worker.mjs', import.meta.url)), { workerData: { fd: b } });
-  const [code] = (await Promise.all([new Promise((r) => w.once('exit', r)), new Promise((r) => w.once('message', r))])) as [number];
+  const [code] = (await Promise.all([new Promise((r) => w.once('exit', r)), new Promise((r) => w.once('message', r))])) as [number, unknown];
   t.equal(code, 0);
   t.same(sa.recvInto(64)?.data, Buffer.from('from worker'));
   t.equal(openFds(), before - 1, 'the worker-owned fd was closed at teardown');
