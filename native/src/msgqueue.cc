@@ -254,11 +254,11 @@ class MsgReceiver : public Napi::ObjectWrap<MsgReceiver> {
     Napi::Env env = self->env_;
     Napi::HandleScope scope(env);
     Napi::Object keep = self->Value();
-    Napi::FunctionReference hold = Napi::Persistent(self->cb_.Value());
+    Napi::Function cb = self->cb_.Value();
     if (s.err != 0) {
-      CallFromLoop(env, hold, {ErrnoError(env, s.err, "msgrcv").Value(), env.Null()});
+      CallFromLoop(env, cb, keep, {ErrnoError(env, s.err, "msgrcv").Value(), env.Null()});
     } else {
-      CallFromLoop(env, hold, {env.Null(), MessageObject(env, s.mtype, s.data.data(), s.data.size())});
+      CallFromLoop(env, cb, keep, {env.Null(), MessageObject(env, s.mtype, s.data.data(), s.data.size())});
     }
     (void)keep;
   }
