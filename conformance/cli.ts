@@ -166,7 +166,7 @@ async function cmdRun(args: string[], io: CliIo): Promise<number> {
   };
   if (values.reports) {
     mkdirSync(values.reports, { recursive: true });
-    const base = join(values.reports, impl.name.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const base = join(values.reports, info.name.replace(/[^A-Za-z0-9._-]/g, '_'));
     writeFileSync(`${base}.json`, renderJson(report));
     writeFileSync(`${base}.junit.xml`, renderJunit(report));
     writeFileSync(`${base}.tap`, renderTap(report));

@@ -5,10 +5,6 @@ import type { AdapterMessage, DescribeLine, UnavailableLine } from './messages.t
 const schemaUrl = new URL('../../spec/schema/adapter-messages.schema.json', import.meta.url);
 const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
 
-function sub(name: string): Record<string, unknown> {
-  return { $ref: `#/$defs/${name}`, $defs: schema.$defs };
-}
-
 export type Checked<T> = { ok: true; value: T } | { ok: false; issues: SchemaIssue[]; raw: string };
 
 function parseAgainst<T>(line: string, defs: string[]): Checked<T> {
@@ -18,7 +14,11 @@ function parseAgainst<T>(line: string, defs: string[]): Checked<T> {
   } catch (e) {
     return { ok: false, raw: line, issues: [{ path: '$', problem: `not JSON: ${(e as Error).message}` }] };
   }
-  const s = { oneOf: defs.map((d) => ({ $ref: `#/$defs/${d}` })), $defs: schema.$defs };
+  // Pick the alternative by its discriminator so an error names the real problem.
+  const v = value as Record<string, unknown> | null;
+  const tag = typeof v === 'object' && v !== null ? (typeof v.t === 'string' ? v.t : 'unavailable' in v ? 'unavailable' : 'describe') : undefined;
+  const chosen = tag && defs.includes(tag) ? [tag] : defs;
+  const s = chosen.length === 1 ? { $ref: `#/$defs/${chosen[0]}`, $defs: schema.$defs } : { oneOf: chosen.map((d) => ({ $ref: `#/$defs/${d}` })), $defs: schema.$defs };
   const issues = validate(s, value);
   return issues.length === 0 ? { ok: true, value: value as T } : { ok: false, issues, raw: line };
 }
@@ -37,4 +37,3 @@ export function formatIssues(issues: SchemaIssue[]): string {
   return issues.map((i) => `${i.path}: ${i.problem}`).join('; ');
 }
 
-export { sub as schemaFor };
