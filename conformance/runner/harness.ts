@@ -389,10 +389,13 @@ export class Harness {
       }
       // After the master is gone, its group should empty out promptly.
       const deadline = Date.now() + this.ms(1500);
-      let members = processGroupMembers(pgid);
+      // A zombie already handed to init is init's to reap; anything else is a leftover
+      // (a live process, or a zombie its own parent never waited for).
+      const live = () => processGroupMembers(pgid).filter((p) => !(p.state === 'Z' && p.ppid === 1));
+      let members = live();
       while (members.length && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 25));
-        members = processGroupMembers(pgid);
+        members = live();
       }
       for (const p of members) leftovers.push(`pid ${p.pid} (state ${p.state}, ppid ${p.ppid})`);
       if (members.length) killGroup(pgid, 'SIGKILL');
