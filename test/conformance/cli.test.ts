@@ -103,3 +103,13 @@ t.test('list is a dry run with clauses, features and shard', async (t) => {
   t.match(r.out, /^pool\.unixsock\.at-limit\tshard 1\/1\tclauses: framing\.unixsock\.truncate,framing\.unixsock\.datagram\tfeatures: pool,pool\.ipc\.unixsock$/m);
   t.match(r.out, /truncation-property.*\tproperty$/m);
 });
+
+t.test('bin/swoole-conformance.js works from any directory (npx entry)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const bin = new URL('../../bin/swoole-conformance.js', import.meta.url).pathname;
+  const ok = spawnSync(process.execPath, [bin, 'list', '--filter', 'pool.unixsock.at-limit'], { cwd: tmpdir(), encoding: 'utf8' });
+  t.equal(ok.status, 0, ok.stderr);
+  t.match(ok.stdout, /^1 case\(s\)$/m);
+  const usage = spawnSync(process.execPath, [bin, 'run'], { cwd: tmpdir(), encoding: 'utf8' });
+  t.equal(usage.status, 64);
+});
