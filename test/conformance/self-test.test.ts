@@ -30,7 +30,7 @@ async function run(impl: string, ids: string[], env: Record<string, string>): Pr
 
 const availability = await describeAdapter(resolveImpl('reference').command);
 if (availability.kind !== 'ok') {
-  t.skip(`reference Pool not available yet: ${availability.kind === 'unavailable' ? availability.reason : availability.reason}`);
+  t.test('mutants are caught', { skip: `reference Pool not available yet: ${availability.reason}` }, async () => {});
 } else {
   for (const p of plan) {
     t.test(`mutant ${p.mutant} is caught`, async (t) => {
