@@ -18,9 +18,18 @@ export class ControlClient {
     readonly workerId: () => number | null,
   ) {}
 
-  async #connection(): Promise<net.Socket> {
-    if (this.#sock && this.#pid === process.pid) return this.#sock;
-    this.#pid = process.pid;
+  #connecting: Promise<net.Socket> | undefined;
+
+  /** One connection per process, even when two callbacks start before it is open. */
+  #connection(): Promise<net.Socket> {
+    if (!this.#connecting || this.#pid !== process.pid) {
+      this.#pid = process.pid;
+      this.#connecting = this.#open();
+    }
+    return this.#connecting;
+  }
+
+  async #open(): Promise<net.Socket> {
     const sock = net.connect(this.path);
     await new Promise<void>((resolve, reject) => {
       sock.once('connect', resolve);
