@@ -29,7 +29,7 @@ async function runRecorded(mode: string, body: (h: Harness) => Promise<void>) {
     async run(h) {
       await h.start();
       seen = { h, pgid: h.masterPid, controlPath: h.controlPath };
-      await h.waitEvents('WorkerStart', 2);
+      await h.waitEvents('WorkerStart', 2, undefined, 50000); // generous: the machine may be loaded
       await body(h);
     },
   });
