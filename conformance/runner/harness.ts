@@ -175,7 +175,7 @@ export class Harness {
    * Resolves with the first not-yet-consumed event matching name+filter, waiting up to
    * `baseMs` (scaled). A timeout is a conformance failure naming what was seen instead.
    */
-  waitEvent(name: string, filter?: EventFilter, baseMs = 5000): Promise<ObservedEvent> {
+  waitEvent(name: string, filter?: EventFilter, baseMs = 10000): Promise<ObservedEvent> {
     const found = this.#events.find((e) => !this.#consumed.has(e.seq) && matches(e, name, filter));
     if (found) {
       this.#consumed.add(found.seq);
@@ -207,7 +207,7 @@ export class Harness {
   }
 
   /** Waits until `count` matching events have been seen (consuming them). */
-  async waitEvents(name: string, count: number, filter?: EventFilter, baseMs = 5000): Promise<ObservedEvent[]> {
+  async waitEvents(name: string, count: number, filter?: EventFilter, baseMs = 10000): Promise<ObservedEvent[]> {
     const out: ObservedEvent[] = [];
     for (let i = 0; i < count; i++) out.push(await this.waitEvent(name, filter, baseMs));
     return out;
