@@ -147,6 +147,8 @@ export class Harness {
       });
       child.on('exit', (code, signal) => {
         this.#exitStatus = { code, signal };
+        // No hello at all: the adapter could not run the scenario; stop waiting now.
+        if (this.hellos.length === 0) this.#fail(new AdapterError(`adapter exited (code ${code}, signal ${signal}) before any hello: ${this.#stderr.trim().split('\n').slice(-3).join(' | ')}`));
         resolve(this.#exitStatus);
       });
     });
