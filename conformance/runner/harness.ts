@@ -87,6 +87,7 @@ export class Harness {
   #fatal: AdapterError | undefined;
   #onFatal: ((e: AdapterError) => void)[] = [];
   #stderr = '';
+  readonly #cleanups: (() => void | Promise<void>)[] = [];
   readonly #t0 = Date.now();
 
   constructor(opts: HarnessOptions) {
@@ -226,6 +227,11 @@ export class Harness {
     clearTimeout(timer);
     if (!r) throw new WaitTimeout(`master did not exit within ${this.ms(baseMs)} ms`);
     return r;
+  }
+
+  /** Registers cleanup that teardown runs whatever happened (e.g. removing a SysV queue). */
+  onTeardown(fn: () => void | Promise<void>): void {
+    this.#cleanups.push(fn);
   }
 
   signal(pid: number, sig: NodeJS.Signals): void {
@@ -401,6 +407,13 @@ export class Harness {
       }
       for (const p of members) leftovers.push(`pid ${p.pid} (state ${p.state}, ppid ${p.ppid})`);
       if (members.length) killGroup(pgid, 'SIGKILL');
+    }
+    for (const fn of this.#cleanups) {
+      try {
+        await fn();
+      } catch {
+        // cleanup is best effort; the resource may already be gone
+      }
     }
     for (const s of this.#sockets) s.destroy();
     await new Promise<void>((r) => this.#server.close(() => r()));
