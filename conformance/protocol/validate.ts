@@ -1,25 +1,29 @@
 import { readFileSync } from 'node:fs';
-import { validate, type SchemaIssue } from './json-schema-lite.ts';
+import { compileSchema, formatIssues as formatSchemaIssues, type Schema, type SchemaIssue, type Validator } from '../../spec/tooling/json-schema.ts';
 import type { AdapterMessage, DescribeLine, UnavailableLine } from './messages.ts';
 
 const schemaUrl = new URL('../../spec/schema/adapter-messages.schema.json', import.meta.url);
-const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
+const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Schema;
+
+/** One compiled validator per message kind, so an error names the real problem. */
+const byKind = new Map<string, Validator>(Object.keys(schema.$defs ?? {}).map((name) => [name, compileSchema({ $ref: `#/$defs/${name}`, $defs: schema.$defs })]));
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; issues: SchemaIssue[]; raw: string };
 
-function parseAgainst<T>(line: string, defs: string[]): Checked<T> {
+function parseAgainst<T>(line: string, kinds: string[]): Checked<T> {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (e) {
-    return { ok: false, raw: line, issues: [{ path: '$', problem: `not JSON: ${(e as Error).message}` }] };
+    return { ok: false, raw: line, issues: [{ path: '', keyword: 'json', message: `not JSON: ${(e as Error).message}` }] };
   }
-  // Pick the alternative by its discriminator so an error names the real problem.
-  const v = value as Record<string, unknown> | null;
-  const tag = typeof v === 'object' && v !== null ? (typeof v.t === 'string' ? v.t : 'unavailable' in v ? 'unavailable' : 'describe') : undefined;
-  const chosen = tag && defs.includes(tag) ? [tag] : defs;
-  const s = chosen.length === 1 ? { $ref: `#/$defs/${chosen[0]}`, $defs: schema.$defs } : { oneOf: chosen.map((d) => ({ $ref: `#/$defs/${d}` })), $defs: schema.$defs };
-  const issues = validate(s, value);
+  const v = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  // The discriminator: `t` on control lines; describe lines are told apart by `unavailable`.
+  const kind = v === undefined ? undefined : typeof v.t === 'string' ? v.t : 'unavailable' in v ? 'unavailable' : 'describe';
+  if (kind === undefined || !kinds.includes(kind)) {
+    return { ok: false, raw: line, issues: [{ path: v && typeof v.t === 'string' ? '/t' : '', keyword: 'kind', message: `expected one of ${kinds.join(', ')}, got ${v ? JSON.stringify(v.t ?? kind) : typeof value}` }] };
+  }
+  const issues = byKind.get(kind)!(value);
   return issues.length === 0 ? { ok: true, value: value as T } : { ok: false, issues, raw: line };
 }
 
@@ -34,6 +38,5 @@ export function checkDescribeLine(line: string): Checked<DescribeLine | Unavaila
 }
 
 export function formatIssues(issues: SchemaIssue[]): string {
-  return issues.map((i) => `${i.path}: ${i.problem}`).join('; ');
+  return formatSchemaIssues(issues).replace(/\n/g, '; ');
 }
-

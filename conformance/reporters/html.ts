@@ -1,6 +1,8 @@
 import type { CaseResult, RunReport, Status } from '../runner/result.ts';
 import { escapeXml as x } from './xml.ts';
 
+const NO_CLAUSE = '(no clause)';
+
 const colour: Record<Status, string> = {
   pass: '#1a7f37',
   fail: '#cf222e',
@@ -18,7 +20,7 @@ export function renderHtml(reports: RunReport[]): string {
   const cases = new Map<string, { title: string; clauses: string[] }>();
   for (const rep of reports) for (const r of rep.results) cases.set(r.id, { title: r.title, clauses: r.clauses });
   const byClause = new Map<string, string[]>();
-  for (const [id, c] of cases) for (const cl of c.clauses.length ? c.clauses : ['(no clause)']) byClause.set(cl, [...(byClause.get(cl) ?? []), id]);
+  for (const [id, c] of cases) for (const cl of c.clauses.length ? c.clauses : [NO_CLAUSE]) byClause.set(cl, [...(byClause.get(cl) ?? []), id]);
   const lookup = reports.map((rep) => new Map<string, CaseResult>(rep.results.map((r) => [r.id, r])));
   const head = reports.map((r) => `<th>${x(r.implementation.name)}<br><small>${x(r.implementation.version)} · ${r.summary.pass} passed, ${r.summary.fail} failed</small></th>`).join('');
   const rows: string[] = [];

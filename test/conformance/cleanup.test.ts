@@ -23,7 +23,7 @@ async function runRecorded(mode: string, body: (h: Harness) => Promise<void>) {
   const c = defineCase({
     id: `test.cleanup.${mode}`,
     title: mode,
-    clauses: ['test'],
+    clauses: ['framing.unixsock.datagram'],
     features: [],
     scenario,
     async run(h) {
