@@ -45,8 +45,8 @@ export function renderSummary(report: RunReport): string {
     areas.set(a, row);
   }
   const cols: Status[] = ['pass', 'fail', 'expected-fail', 'unsupported', 'skipped', 'error'];
-  lines.push(`${'area'.padEnd(28)} ${cols.map((c) => c.padStart(13)).join('')}`);
-  for (const [a, row] of [...areas].sort()) lines.push(`${a.padEnd(28)} ${cols.map((c) => String(row[c]).padStart(13)).join('')}`);
+  lines.push(`${'area'.padEnd(28)} ${cols.map((c) => c.padStart(14)).join('')}`);
+  for (const [a, row] of [...areas].sort()) lines.push(`${a.padEnd(28)} ${cols.map((c) => String(row[c]).padStart(14)).join('')}`);
   const s = report.summary;
   lines.push('');
   lines.push(`implementation ${report.implementation.name} ${report.implementation.version}, ${(report.durationMs / 1000).toFixed(1)} s`);
