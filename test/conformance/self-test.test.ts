@@ -15,13 +15,14 @@ import { withEnv } from './fixtures/fake.ts';
 const plan: { mutant: string; mustFail: string[]; mustPass: string[] }[] = [
   { mutant: 'truncate-off-by-one', mustFail: ['pool.unixsock.truncate-without-bus', 'pool.unixsock.at-limit'], mustPass: ['pool.unixsock.self-send', 'pool.unixsock.empty-message'] },
   { mutant: 'bus-ignored', mustFail: ['pool.unixsock.bus-no-limit'], mustPass: ['pool.unixsock.truncate-without-bus'] },
+  { mutant: 'length-little-endian', mustFail: ['pool.socket.vector.response-one-write'], mustPass: ['pool.unixsock.self-send'] },
   { mutant: 'write-dropped', mustFail: ['pool.socket.chunking-property'], mustPass: ['pool.unixsock.self-send'] },
 ];
 
 async function run(impl: string, ids: string[], env: Record<string, string>): Promise<RunReport> {
   const dir = mkdtempSync(join(tmpdir(), 'swc-self-'));
   try {
-    await withEnv(env, () => main(['run', '--impl', impl, '--filter', ids.join(','), '--reports', dir, '--runs', '5', '--quiet'], { out: () => {}, err: () => {} }));
+    await withEnv(env, () => main(['run', '--impl', impl, '--filter', ids.join(','), '--reports', dir, '--runs', '3', '--jobs', '4', '--quiet'], { out: () => {}, err: () => {} }));
     const file = readFileSync(join(dir, `${impl === 'mutant' ? `mutant-${env.SWC_MUTANT}` : impl}.json`), 'utf8');
     return JSON.parse(file) as RunReport;
   } finally {

@@ -25,6 +25,8 @@ export interface Mutation {
   received?(data: Buffer, scenario: PoolScenario): Buffer;
   /** Rewrites set() options before they reach the Pool. */
   options?(set: Record<string, unknown>): Record<string, unknown>;
+  /** Rewrites the listen() host (the master may put something in front of the pool). */
+  listen?(host: string, isMaster: boolean): Promise<string>;
   /** Intercepts a method call; return undefined to let it through. */
   call?(method: string, args: unknown[]): { ret: unknown } | undefined;
 }
@@ -117,7 +119,10 @@ export async function runPoolAdapter(id: AdapterIdentity): Promise<void> {
     });
   }
   let listenRet: unknown = null;
-  if (scenario.listen) listenRet = pool.listen(scenario.listen.host, scenario.listen.port, scenario.listen.backlog ?? 2048);
+  if (scenario.listen) {
+    const host = m?.listen ? await m.listen(scenario.listen.host, isMaster) : scenario.listen.host;
+    listenRet = pool.listen(host, scenario.listen.port, scenario.listen.backlog ?? 2048);
+  }
   if (isMaster) await delegate('Init', 'master', { listen: toWire(listenRet), last_error: lastError() });
   const ret = await pool.start();
   if (isMaster) await delegate('Return', 'master', { ret: toWire(ret), last_error: lastError() });
