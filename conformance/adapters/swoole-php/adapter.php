@@ -17,20 +17,26 @@ function swc_out(array $line): void
     fwrite(STDOUT, json_encode($line, JSON_UNESCAPED_SLASHES) . "\n");
 }
 
+// Harness tests only: a stand-in for the extension (test/conformance/fixtures/swoole-stub.php).
+if (getenv('SWC_SWOOLE_STUB')) {
+    require getenv('SWC_SWOOLE_STUB');
+}
+$swcSwoole = extension_loaded('swoole') || class_exists('Swoole\\Process\\Pool', false);
+
 if (getenv('SWC_DESCRIBE') === '1') {
-    if (!extension_loaded('swoole')) {
+    if (!$swcSwoole) {
         swc_out(['protocol' => SWC_PROTOCOL, 'name' => 'swoole-php', 'unavailable' => 'php/swoole not found (the swoole extension is not loaded)']);
         exit(SWC_EXIT_UNAVAILABLE);
     }
     swc_out([
         'protocol' => SWC_PROTOCOL,
         'name' => 'swoole-php',
-        'version' => (string) phpversion('swoole'),
+        'version' => (string) (phpversion('swoole') ?: 'stub'),
         'features' => ['pool', 'pool.ipc.none', 'pool.ipc.unixsock', 'pool.ipc.socket', 'pool.ipc.msgqueue', 'pool.message-bus', 'pool.coroutine', 'pool.supervision'],
     ]);
     exit(0);
 }
-if (!extension_loaded('swoole')) {
+if (!$swcSwoole) {
     fwrite(STDERR, "php/swoole not found\n");
     exit(SWC_EXIT_UNAVAILABLE);
 }
