@@ -75,10 +75,9 @@ int FdArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   return static_cast<int>(IntArg(info, index, name, 0, INT32_MAX));
 }
 
-void CallFromLoop(Napi::Env env, const Napi::FunctionReference& fn, const std::initializer_list<napi_value>& args) {
-  Napi::HandleScope scope(env);
+void CallFromLoop(Napi::Env env, Napi::Function fn, napi_value resource, const std::initializer_list<napi_value>& args) {
   try {
-    fn.MakeCallback(Napi::Object::New(env), args);
+    fn.MakeCallback(resource, args);
   } catch (const Napi::Error& e) {
     napi_fatal_exception(env, e.Value());
   }

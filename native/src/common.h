@@ -31,10 +31,10 @@ Napi::Function FunctionArg(const Napi::CallbackInfo& info, size_t index, const c
 // Non-negative fd number.
 int FdArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 
-// Calls a JS callback from a libuv callback (outside any JS frame): opens a handle scope,
-// uses MakeCallback so microtasks run afterwards, and routes a thrown exception to
+// Calls a JS callback from a libuv callback (outside any JS frame; the caller holds a handle
+// scope): uses MakeCallback so microtasks run afterwards, and routes a thrown exception to
 // process 'uncaughtException' instead of swallowing it.
-void CallFromLoop(Napi::Env env, const Napi::FunctionReference& fn, const std::initializer_list<napi_value>& args);
+void CallFromLoop(Napi::Env env, Napi::Function fn, napi_value resource, const std::initializer_list<napi_value>& args);
 
 // Per-environment data (one per main thread / worker): the wrapped classes' constructors.
 struct AddonData {

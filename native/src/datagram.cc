@@ -113,12 +113,12 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     Napi::HandleScope scope(env);
     Napi::Object keep = self->Value();
     if ((events & UV_WRITABLE) && !self->writableCb_.IsEmpty()) {
-      Napi::FunctionReference cb = std::move(self->writableCb_);
+      Napi::Function cb = self->writableCb_.Value();
       self->writableCb_.Reset();
       self->UpdatePoll();
-      CallFromLoop(env, cb, {});
+      CallFromLoop(env, cb, keep, {});
     }
-    if ((events & UV_READABLE) && self->reading_ && self->fd_ >= 0) self->DrainOnce(env);
+    if ((events & UV_READABLE) && self->reading_ && self->fd_ >= 0) self->DrainOnce(env, keep);
     (void)keep;
   }
 
@@ -128,7 +128,7 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   // (MSG_TRUNC). The TypeScript wrapper (reference/native/datagram-socket.ts) turns that into
   // ReceivedDatagram[] with subarrays: one allocation per batch instead of one per datagram
   // (measured: per-datagram Buffer+object creation in C++ cost ~3 us each here).
-  void DrainOnce(Napi::Env env) {
+  void DrainOnce(Napi::Env env, napi_value resource) {
     const int batch = batch_;
     const size_t max = maxSize_;
     if (slab_.size() < static_cast<size_t>(batch) * max) slab_.resize(static_cast<size_t>(batch) * max);
@@ -178,9 +178,8 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
       m[2 * i] = static_cast<int32_t>(len);
       m[2 * i + 1] = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 ? 1 : 0;
     }
-    // Hold our own reference: the callback may replace or drop readCb_.
-    Napi::FunctionReference hold = Napi::Persistent(readCb_.Value());
-    CallFromLoop(env, hold, {out, Napi::Number::New(env, n), meta});
+    // A local handle keeps the function alive even if the callback replaces or drops readCb_.
+    CallFromLoop(env, readCb_.Value(), resource, {out, Napi::Number::New(env, n), meta});
   }
 
   Napi::Value GetFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
