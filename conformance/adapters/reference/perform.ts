@@ -1,0 +1,89 @@
+import { isBytesSpec, materialize, summarize } from '../../protocol/bytes.ts';
+import type { Action, ActionResult } from '../../protocol/messages.ts';
+
+/** What the adapter needs from the implementation to perform actions. */
+export interface Target {
+  object: Record<string, unknown>;
+  lastError(): number;
+}
+
+/** Turns a return value into JSON the runner can compare (Buffers become byte summaries). */
+export function toWire(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return summarize(Buffer.from(v));
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'function') return '[function]';
+  if (Array.isArray(v)) return v.map(toWire);
+  if (v && typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v) as object | null;
+    if (proto !== Object.prototype && proto !== null) return { $object: (v.constructor as { name?: string })?.name ?? 'object' };
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toWire(x)]));
+  }
+  return v;
+}
+
+function fromWire(v: unknown): unknown {
+  if (isBytesSpec(v)) return materialize(v);
+  if (Array.isArray(v)) return v.map(fromWire);
+  return v;
+}
+
+const sab = new Int32Array(new SharedArrayBuffer(4));
+/** A blocking sleep: a busy/slow handler, like usleep() in a sync PHP worker. */
+function blockFor(ms: number): void {
+  Atomics.wait(sab, 0, 0, ms);
+}
+
+export interface Performed {
+  results: ActionResult[];
+  returnValue: unknown;
+  /** Set by a `throw` action: rethrown from the callback after done is sent. */
+  toThrow?: Error;
+  /** Set by an `exit` action: exit after done is sent. */
+  exitCode?: number;
+}
+
+/** Performs the actions in order; reports one result each; judges nothing. */
+export async function perform(actions: Action[], t: Target): Promise<Performed> {
+  const out: Performed = { results: [], returnValue: undefined };
+  for (const a of actions) {
+    if ('call' in a) {
+      try {
+        const fn = t.object[a.call];
+        if (typeof fn !== 'function') throw new Error(`no method ${a.call}`);
+        let ret = await (fn as (...x: unknown[]) => unknown).apply(t.object, (a.args ?? []).map(fromWire));
+        if (a.prop !== undefined && ret && typeof ret === 'object') ret = (ret as Record<string, unknown>)[a.prop];
+        out.results.push({ ret: toWire(ret), last_error: t.lastError() });
+      } catch (e) {
+        const err = e as { code?: unknown; message?: string; name?: string };
+        out.results.push({ ret: null, last_error: t.lastError(), threw: { code: typeof err.code === 'number' ? err.code : null, message: String(err.message), class: err.name ?? 'Error' } });
+      }
+    } else if ('report' in a) {
+      out.results.push({ ret: Object.fromEntries(a.report.map((k) => [k, toWire(t.object[k])])) });
+    } else if ('sleep_ms' in a) {
+      blockFor(a.sleep_ms);
+      out.results.push({ ret: null });
+    } else if ('return' in a) {
+      out.returnValue = fromWire(a.return);
+      out.results.push({ ret: null });
+    } else if ('ignore_signal' in a) {
+      process.on(a.ignore_signal as NodeJS.Signals, () => {});
+      out.results.push({ ret: true });
+    } else if ('handle_signal' in a) {
+      const { signal, then, after_ms } = a.handle_signal;
+      process.on(signal as NodeJS.Signals, () => {
+        if (then === 'exit') setTimeout(() => process.exit(0), after_ms ?? 0);
+      });
+      out.results.push({ ret: true });
+    } else if ('exit' in a) {
+      out.exitCode = a.exit;
+      out.results.push({ ret: null });
+      break;
+    } else if ('throw' in a) {
+      out.toThrow = new Error(a.throw);
+      out.results.push({ ret: null });
+      break;
+    }
+  }
+  return out;
+}

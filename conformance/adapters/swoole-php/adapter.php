@@ -1,0 +1,256 @@
+<?php
+/**
+ * swoole-conformance adapter for real PHP Swoole (6.x), protocol v1 (spec/adapter-protocol.md).
+ * Builds a Swoole\Process\Pool from SWC_SCENARIO, registers exactly the scenario's callbacks and
+ * delegates each one to the runner over SWC_CONTROL. It performs actions and reports; it judges
+ * nothing. Run by `swoole-conformance run --impl swoole-php`.
+ */
+
+declare(strict_types=1);
+
+const SWC_PROTOCOL = 1;
+const SWC_EXIT_UNAVAILABLE = 69;
+const SWC_SIGNALS = ['SIGHUP' => 1, 'SIGINT' => 2, 'SIGQUIT' => 3, 'SIGKILL' => 9, 'SIGUSR1' => 10, 'SIGUSR2' => 12, 'SIGTERM' => 15];
+
+function swc_out(array $line): void
+{
+    fwrite(STDOUT, json_encode($line, JSON_UNESCAPED_SLASHES) . "\n");
+}
+
+// Harness tests only: a stand-in for the extension (test/conformance/fixtures/swoole-stub.php).
+if (getenv('SWC_SWOOLE_STUB')) {
+    require getenv('SWC_SWOOLE_STUB');
+}
+$swcSwoole = extension_loaded('swoole') || class_exists('Swoole\\Process\\Pool', false);
+
+if (getenv('SWC_DESCRIBE') === '1') {
+    if (!$swcSwoole) {
+        swc_out(['protocol' => SWC_PROTOCOL, 'name' => 'swoole-php', 'unavailable' => 'php/swoole not found (the swoole extension is not loaded)']);
+        exit(SWC_EXIT_UNAVAILABLE);
+    }
+    swc_out([
+        'protocol' => SWC_PROTOCOL,
+        'name' => 'swoole-php',
+        'version' => (string) (phpversion('swoole') ?: 'stub'),
+        'features' => ['pool', 'pool.ipc.none', 'pool.ipc.unixsock', 'pool.ipc.socket', 'pool.ipc.msgqueue', 'pool.message-bus', 'pool.coroutine', 'pool.supervision'],
+    ]);
+    exit(0);
+}
+if (!$swcSwoole) {
+    fwrite(STDERR, "php/swoole not found\n");
+    exit(SWC_EXIT_UNAVAILABLE);
+}
+
+/** One control connection per process: reopened after fork (the pid changed). */
+final class SwcControl
+{
+    private $sock = null;
+    private int $pid = 0;
+    private int $seq = 0;
+
+    public function __construct(private string $path)
+    {
+    }
+
+    private function connection(string $role, ?int $workerId)
+    {
+        if ($this->sock !== null && $this->pid === getmypid()) {
+            return $this->sock;
+        }
+        $this->pid = getmypid();
+        $this->seq = 0;
+        $sock = stream_socket_client('unix://' . $this->path, $errno, $errstr, 10);
+        if ($sock === false) {
+            fwrite(STDERR, "cannot connect to SWC_CONTROL: $errstr\n");
+            exit(70);
+        }
+        stream_set_timeout($sock, 3600);
+        $this->sock = $sock;
+        $this->send(['t' => 'hello', 'protocol' => SWC_PROTOCOL, 'pid' => getmypid(), 'ppid' => posix_getppid_safe(), 'role' => $role, 'worker_id' => $workerId]);
+        return $sock;
+    }
+
+    public function send(array $m): void
+    {
+        fwrite($this->sock, json_encode($m, JSON_UNESCAPED_SLASHES | JSON_PRESERVE_ZERO_FRACTION) . "\n");
+    }
+
+    /** Sends the event; blocks until the runner's `do` for it; returns [seq, actions]. */
+    public function event(string $name, string $role, ?int $workerId, array $args): array
+    {
+        $sock = $this->connection($role, $workerId);
+        $seq = ++$this->seq;
+        $this->send(['t' => 'event', 'seq' => $seq, 'pid' => getmypid(), 'role' => $role, 'worker_id' => $workerId, 'name' => $name, 'args' => (object) $args]);
+        while (true) {
+            $line = fgets($sock);
+            if ($line === false) {
+                exit(70); // the runner is gone: end instead of running unobserved
+            }
+            $m = json_decode($line, true);
+            if (is_array($m) && ($m['t'] ?? '') === 'do' && ($m['re'] ?? 0) === $seq) {
+                return [$seq, $m['actions'] ?? []];
+            }
+        }
+    }
+
+    public function done(int $seq, array $results): void
+    {
+        $this->send(['t' => 'done', 're' => $seq, 'pid' => getmypid(), 'results' => $results]);
+    }
+}
+
+function posix_getppid_safe(): int
+{
+    return function_exists('posix_getppid') ? posix_getppid() : 0;
+}
+
+/** Byte summary of a payload the implementation handed us. */
+function swc_summary(string $data): array
+{
+    return ['$bytes' => ['len' => strlen($data), 'sha256' => hash('sha256', $data), 'head' => bin2hex(substr($data, 0, 32))]];
+}
+
+/** A runner payload spec ({"$bytes": {hex} | {fill, len}}) to a binary string; other values as is. */
+function swc_from_wire($v)
+{
+    if (is_array($v) && isset($v['$bytes']) && is_array($v['$bytes'])) {
+        $b = $v['$bytes'];
+        if (isset($b['hex'])) {
+            return (string) hex2bin($b['hex']);
+        }
+        $pattern = (string) hex2bin((string) $b['fill']);
+        $len = (int) $b['len'];
+        return $len === 0 || $pattern === '' ? str_repeat("\0", $len) : substr(str_repeat($pattern, intdiv($len, strlen($pattern)) + 1), 0, $len);
+    }
+    if (is_array($v)) {
+        return array_map('swc_from_wire', $v);
+    }
+    return $v;
+}
+
+function swc_to_wire($v)
+{
+    if (is_string($v)) {
+        // Strings an implementation returns are payloads: report them as summaries.
+        return swc_summary($v);
+    }
+    if (is_object($v)) {
+        return ['$object' => get_class($v)];
+    }
+    if (is_array($v)) {
+        return array_map('swc_to_wire', $v);
+    }
+    if (is_float($v) && !is_finite($v)) {
+        return null;
+    }
+    return $v;
+}
+
+/** Performs the actions in order. Returns [results, returnValue, exitCode|null, throwMessage|null]. */
+function swc_perform(array $actions, object $target): array
+{
+    $results = [];
+    $return = null;
+    foreach ($actions as $a) {
+        if (isset($a['call'])) {
+            try {
+                $ret = $target->{$a['call']}(...swc_from_wire($a['args'] ?? []));
+                if (isset($a['prop']) && is_object($ret)) {
+                    $ret = $ret->{$a['prop']} ?? null;
+                }
+                $results[] = ['ret' => swc_to_wire($ret), 'last_error' => swoole_last_error()];
+            } catch (\Throwable $e) {
+                $results[] = ['ret' => null, 'last_error' => swoole_last_error(), 'threw' => ['code' => $e->getCode(), 'message' => $e->getMessage(), 'class' => get_class($e)]];
+            }
+        } elseif (isset($a['report'])) {
+            $facts = [];
+            foreach ($a['report'] as $name) {
+                $facts[$name] = swc_to_wire_fact($target->{$name} ?? null);
+            }
+            $results[] = ['ret' => (object) $facts];
+        } elseif (array_key_exists('sleep_ms', $a)) {
+            usleep((int) $a['sleep_ms'] * 1000);
+            $results[] = ['ret' => null];
+        } elseif (array_key_exists('return', $a)) {
+            $return = swc_from_wire($a['return']);
+            $results[] = ['ret' => null];
+        } elseif (isset($a['ignore_signal'])) {
+            $results[] = ['ret' => \Swoole\Process::signal(SWC_SIGNALS[$a['ignore_signal']] ?? 0, function () {
+            })];
+        } elseif (isset($a['handle_signal'])) {
+            $h = $a['handle_signal'];
+            $after = (int) ($h['after_ms'] ?? 0);
+            $then = $h['then'];
+            $results[] = ['ret' => \Swoole\Process::signal(SWC_SIGNALS[$h['signal']] ?? 0, function () use ($then, $after) {
+                if ($then === 'exit') {
+                    usleep($after * 1000);
+                    exit(0);
+                }
+            })];
+        } elseif (array_key_exists('exit', $a)) {
+            $results[] = ['ret' => null];
+            return [$results, $return, (int) $a['exit'], null];
+        } elseif (isset($a['throw'])) {
+            $results[] = ['ret' => null];
+            return [$results, $return, null, (string) $a['throw']];
+        }
+    }
+    return [$results, $return, null, null];
+}
+
+/** Properties such as workerId and master_pid are numbers, not payloads. */
+function swc_to_wire_fact($v)
+{
+    return is_string($v) ? $v : swc_to_wire($v);
+}
+
+$scenario = json_decode((string) file_get_contents((string) getenv('SWC_SCENARIO')), true);
+if (($scenario['kind'] ?? '') !== 'pool') {
+    fwrite(STDERR, "swoole-php adapter: only pool scenarios are supported\n");
+    exit(SWC_EXIT_UNAVAILABLE);
+}
+$control = new SwcControl((string) getenv('SWC_CONTROL'));
+$masterPid = getmypid();
+$args = $scenario['args'];
+$pool = new Swoole\Process\Pool((int) $args['worker_num'], (int) $args['ipc_type'], (int) $args['msgqueue_key'], (bool) $args['enable_coroutine']);
+
+$delegate = function (string $name, string $role, array $eventArgs) use ($control, $pool, &$masterPid) {
+    $workerId = $role === 'master' ? null : (is_int($pool->workerId ?? null) && $pool->workerId >= 0 ? $pool->workerId : null);
+    [$seq, $actions] = $control->event($name, $role, $workerId, $eventArgs);
+    [$results, $return, $exit, $throw] = swc_perform($actions, $pool);
+    $control->done($seq, $results);
+    if ($exit !== null) {
+        exit($exit);
+    }
+    if ($throw !== null) {
+        throw new \Exception($throw);
+    }
+    return $return;
+};
+
+if (isset($scenario['set'])) {
+    $pool->set($scenario['set']);
+}
+foreach ($scenario['events'] as $event) {
+    $role = in_array($event, ['Start', 'Shutdown'], true) ? 'master' : 'worker';
+    $pool->on($event, function ($p, $arg = null) use ($event, $role, $delegate) {
+        $eventArgs = [];
+        if ($event === 'Message') {
+            $eventArgs['data'] = swc_summary((string) $arg);
+        } elseif (is_int($arg)) {
+            $eventArgs['worker_id'] = $arg;
+        }
+        return $delegate($event, $role, $eventArgs);
+    });
+}
+$listenRet = null;
+if (isset($scenario['listen'])) {
+    $l = $scenario['listen'];
+    $listenRet = $pool->listen((string) $l['host'], (int) $l['port'], (int) ($l['backlog'] ?? 2048));
+}
+$delegate('Init', 'master', ['listen' => $listenRet, 'last_error' => swoole_last_error()]);
+$ret = $pool->start();
+if (getmypid() === $masterPid) {
+    $delegate('Return', 'master', ['ret' => swc_to_wire($ret), 'last_error' => swoole_last_error()]);
+}
+exit(0);

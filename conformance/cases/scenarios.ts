@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { SWOOLE_IPC_SOCKET, SWOOLE_IPC_UNIXSOCK } from '../../reference/constants.ts';
+import type { PoolScenario } from '../protocol/messages.ts';
+
+/** A UNIXSOCK pool with worker_num workers and the given set() options. */
+export function unixsockPool(set: Record<string, unknown>, workerNum = 2): PoolScenario {
+  return { kind: 'pool', args: { worker_num: workerNum, ipc_type: SWOOLE_IPC_UNIXSOCK, msgqueue_key: 0, enable_coroutine: false }, set, events: ['WorkerStart', 'Message'] };
+}
+
+/** A SOCKET pool listening on a unix stream socket in the case's private dir. */
+export function socketPool(set: Record<string, unknown>, workerNum = 2) {
+  return ({ tmpdir }: { tmpdir: string }): PoolScenario => ({
+    kind: 'pool',
+    args: { worker_num: workerNum, ipc_type: SWOOLE_IPC_SOCKET, msgqueue_key: 0, enable_coroutine: false },
+    set,
+    events: ['WorkerStart', 'Message'],
+    listen: { host: `unix:${join(tmpdir, 'pool.sock')}`, port: 0, backlog: 128 },
+  });
+}
+
+export function poolSocketPath(tmpdir: string): string {
+  return join(tmpdir, 'pool.sock');
+}

@@ -1,0 +1,119 @@
+/**
+ * Adapter protocol v1: the shapes of every line exchanged with an adapter. The normative text is
+ * spec/adapter-protocol.md; the JSON schema for adapter→runner lines is
+ * spec/schema/adapter-messages.schema.json. Keep the three in step.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Exit status an adapter uses (with an `unavailable` line) when it cannot run here at all. */
+export const EXIT_UNAVAILABLE = 69;
+
+export type Role = 'master' | 'manager' | 'worker' | 'task_worker' | 'user_process';
+
+/** Compact description of a payload the adapter saw (cheap even for MB-sized messages). */
+export interface BytesSummary {
+  $bytes: { len: number; sha256: string; head: string };
+}
+
+/** A payload the runner asks the adapter to produce: literal hex, or a repeated pattern. */
+export type BytesSpec = { $bytes: { hex: string } } | { $bytes: { fill: string; len: number } };
+
+export interface DescribeLine {
+  protocol: 1;
+  name: string;
+  version: string;
+  features: string[];
+}
+
+export interface UnavailableLine {
+  protocol: 1;
+  name?: string;
+  unavailable: string;
+}
+
+export interface HelloMessage {
+  t: 'hello';
+  protocol: 1;
+  pid: number;
+  ppid: number;
+  role: Role;
+  worker_id?: number | null;
+}
+
+export interface EventMessage {
+  t: 'event';
+  seq: number;
+  pid: number;
+  role: Role;
+  worker_id?: number | null;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export interface ActionResult {
+  ret: unknown;
+  last_error?: number;
+  threw?: { code?: number | null; message: string; class?: string };
+}
+
+export interface DoneMessage {
+  t: 'done';
+  re: number;
+  pid?: number;
+  results: ActionResult[];
+}
+
+export interface LogMessage {
+  t: 'log';
+  pid: number;
+  level?: 'debug' | 'info' | 'warning' | 'error';
+  message: string;
+  code?: number;
+}
+
+export type AdapterMessage = HelloMessage | EventMessage | DoneMessage | LogMessage;
+
+/**
+ * The closed set of actions. An adapter performs them in order inside the callback and
+ * reports one ActionResult each; it judges nothing.
+ */
+export type Action =
+  | { call: string; args?: unknown[]; prop?: string }
+  | { exit: number }
+  | { throw: string }
+  | { sleep_ms: number }
+  | { ignore_signal: string }
+  | { handle_signal: { signal: string; then: 'exit' | 'ignore'; after_ms?: number } }
+  | { report: string[] }
+  | { return: unknown };
+
+export interface DoMessage {
+  t: 'do';
+  re: number;
+  actions: Action[];
+}
+
+/** Scenario file contents (SWC_SCENARIO). */
+export interface PoolScenario {
+  kind: 'pool';
+  args: { worker_num: number; ipc_type: number; msgqueue_key: number; enable_coroutine: boolean };
+  set?: Record<string, unknown>;
+  /** Callback names to register, Swoole spelling without "on": WorkerStart, Message, … */
+  events: string[];
+  /** SOCKET pools: where to listen. host may be "unix:/path". */
+  listen?: { host: string; port: number; backlog?: number };
+}
+
+export interface ServerScenario {
+  kind: 'server';
+  host: string;
+  port: number;
+  mode: number;
+  sock_type: number;
+  set?: Record<string, unknown>;
+  events: string[];
+  listeners?: { host: string; port: number; sock_type: number; set?: Record<string, unknown> }[];
+}
+
+export type Scenario = PoolScenario | ServerScenario;
