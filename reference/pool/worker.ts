@@ -101,7 +101,7 @@ export class PoolWorker {
       });
       this.#closers.push(() => receiver?.close());
     } else if (h.ipcType === SWOOLE_IPC_SOCKET) {
-      const server = net.createServer((conn) => this.#connection(conn));
+      const server = net.createServer({ allowHalfOpen: true }, (conn) => this.#connection(conn));
       server.listen({ fd: FIRST_EXTRA_FD });
       this.#closers.push(() => server.close());
     }
