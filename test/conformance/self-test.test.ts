@@ -22,7 +22,7 @@ const plan: { mutant: string; mustFail: string[]; mustPass: string[] }[] = [
 async function run(impl: string, ids: string[], env: Record<string, string>): Promise<RunReport> {
   const dir = mkdtempSync(join(tmpdir(), 'swc-self-'));
   try {
-    await withEnv(env, () => main(['run', '--impl', impl, '--filter', ids.join(','), '--reports', dir, '--runs', '3', '--jobs', '4', '--quiet'], { out: () => {}, err: () => {} }));
+    await withEnv(env, () => main(['run', '--impl', impl, '--filter', ids.join(','), '--reports', dir, '--runs', '3', '--jobs', '2', '--timeout', '4', '--quiet'], { out: () => {}, err: () => {} }));
     const file = readFileSync(join(dir, `${impl === 'mutant' ? `mutant-${env.SWC_MUTANT}` : impl}.json`), 'utf8');
     return JSON.parse(file) as RunReport;
   } finally {

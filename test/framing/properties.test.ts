@@ -58,7 +58,7 @@ function outcome(decoder: StreamDecoder, chunks: Buffer[]): { frames: string[]; 
   return { frames: r.frames.map((f) => f.toString('hex')), error: r.error?.code ?? null };
 }
 
-t.test('clause:framing.length.total clause:framing.length.split-and-reassembly any messages × any chunking, every length type', async (t) => {
+t.test('clause:framing.length.total clause:framing.length.chunking any messages × any chunking, every length type', async (t) => {
   assertProperty(
     fc.property(setupArb, fc.uint8Array({ minLength: 20, maxLength: 20 }), cutsArb, fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }), (s, fillerBytes, cuts, bodies) => {
       const max = MAX_VALUE[LENGTH_TYPES[s.code].width]!;
@@ -107,7 +107,7 @@ t.test('chunking invariance on arbitrary bytes (frames and error)', async (t) =>
   for (const [name, factory] of Object.entries(make)) {
     assertProperty(
       fc.property(bytes, cutsArb, (data, cuts) => {
-        t.strictSame(outcome(factory(), splitAt(data, cuts)), outcome(factory(), [data]), `${name}: clause:framing.length.split-and-reassembly`);
+        t.strictSame(outcome(factory(), splitAt(data, cuts)), outcome(factory(), [data]), `${name}: clause:framing.length.chunking`);
         return true;
       }),
       60,
@@ -115,7 +115,7 @@ t.test('chunking invariance on arbitrary bytes (frames and error)', async (t) =>
   }
 });
 
-t.test('clause:framing.eof.check eof_check deliveries end with the EOF and form a prefix of the stream', async (t) => {
+t.test('clause:framing.eof.check-whole-buffer eof_check deliveries end with the EOF and form a prefix of the stream', async (t) => {
   const eof = Buffer.from('\r\n');
   assertProperty(
     fc.property(fc.array(fc.constantFrom('a', 'b', '\r', '\n'), { maxLength: 60 }), cutsArb, (chars, cuts) => {
@@ -151,7 +151,7 @@ t.test('clause:framing.unixsock.truncate clause:framing.bus.no-limit truncation 
   );
 });
 
-t.test('clause:framing.length.too-large-on-header oversize: error exactly when the declared total exceeds the limit, memory flat', async (t) => {
+t.test('clause:framing.length.too-large oversize: error exactly when the declared total exceeds the limit, memory flat', async (t) => {
   assertProperty(
     fc.property(setupArb, fc.integer({ min: 64, max: 4096 }), fc.integer({ min: -40, max: 40 }), (s, limit, delta) => {
       const declared = Math.max(0, Math.min(MAX_VALUE[LENGTH_TYPES[s.code].width]!, limit - s.bodyOffset + delta));

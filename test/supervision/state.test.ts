@@ -1,0 +1,144 @@
+/** The supervisor state machine, alone: unit cases and a model-based fast-check run. */
+import t from 'tap';
+import fc from 'fast-check';
+import { SupervisorState, type SupervisorCommand } from '../../reference/supervision/state.ts';
+import { assertProperty } from '../framing/fc-config.ts';
+
+/** A tiny world around the state machine: performs spawns at once, tracks live pids. */
+class World {
+  readonly s: SupervisorState;
+  readonly alive = new Set<number>();
+  nextPid = 100;
+  now = 0;
+  finished = false;
+  readonly log: SupervisorCommand[] = [];
+  readonly pendingKills: { pid: number; signal: string }[] = [];
+
+  constructor(n: number, maxWaitMs = 1000) {
+    this.s = new SupervisorState({ workerNum: n, maxWaitMs });
+    this.run(this.s.apply({ t: 'start', now: 0 }));
+  }
+
+  run(cmds: SupervisorCommand[]): void {
+    for (const c of cmds) {
+      this.log.push(c);
+      if (c.t === 'spawn') {
+        const pid = this.nextPid++;
+        this.alive.add(pid);
+        this.run(this.s.apply({ t: 'spawned', slot: c.slot, pid }));
+      } else if (c.t === 'kill') this.pendingKills.push({ pid: c.pid, signal: c.signal });
+      else if (c.t === 'finished') this.finished = true;
+    }
+  }
+
+  exit(pid: number): void {
+    if (!this.alive.delete(pid)) return;
+    this.now += 5;
+    this.run(this.s.apply({ t: 'exited', pid, now: this.now }));
+  }
+
+  /** Every pending SIGTERM/SIGKILL takes effect. */
+  deliverKills(): void {
+    while (this.pendingKills.length) this.exit(this.pendingKills.shift()!.pid);
+  }
+}
+
+t.test('clause:pool.workers.ids clause:pool.workers.respawn-same-slot start spawns every slot; an exit respawns the same slot', async (t) => {
+  const w = new World(3);
+  t.same(w.s.slots, [100, 101, 102]);
+  w.exit(101);
+  t.same(w.s.slots, [100, 103, 102]);
+});
+
+t.test('clause:pool.signals.reload reload: one at a time, in id order, replacement before the next SIGTERM', async (t) => {
+  const w = new World(3);
+  w.run(w.s.apply({ t: 'reload' }));
+  t.same(w.pendingKills, [{ pid: 100, signal: 'SIGTERM' }]);
+  t.same(w.s.apply({ t: 'reload' }), [], 'a reload during a reload is ignored');
+  w.log.length = 0;
+  w.deliverKills();
+  const kinds = w.log.map((c) => (c.t === 'spawn' ? `spawn ${c.slot}` : c.t === 'kill' ? `kill ${c.pid}` : c.t));
+  t.same(kinds, ['spawn 0', 'kill 101', 'spawn 1', 'kill 102', 'spawn 2']);
+  t.notOk(w.s.reloading);
+});
+
+t.test('clause:pool.lifecycle.shutdown-order clause:pool.lifecycle.max-wait-time shutdown: SIGTERM to all at once, SIGKILL timer, finished when all reaped', async (t) => {
+  const w = new World(2, 3000);
+  const cmds = w.s.apply({ t: 'shutdown' });
+  t.same(cmds, [{ t: 'kill', pid: 100, signal: 'SIGTERM' }, { t: 'kill', pid: 101, signal: 'SIGTERM' }, { t: 'arm', kind: 'shutdown-kill', ms: 3000 }]);
+  t.same(w.s.apply({ t: 'timer', kind: 'shutdown-kill' }), [{ t: 'kill', pid: 100, signal: 'SIGKILL' }, { t: 'kill', pid: 101, signal: 'SIGKILL' }]);
+  w.exit(100);
+  t.notOk(w.finished);
+  w.exit(101);
+  t.ok(w.finished);
+  t.same(new World(1, 0).s.apply({ t: 'shutdown' }), [{ t: 'kill', pid: 100, signal: 'SIGTERM' }], 'max_wait_time 0: no SIGKILL timer');
+});
+
+t.test('clause:pool.lifecycle.detach detach: a replacement for the slot, no respawn for the old pid', async (t) => {
+  const w = new World(2);
+  w.run(w.s.apply({ t: 'detach', pid: 100 }));
+  t.same(w.s.slots, [102, 101]);
+  w.log.length = 0;
+  w.exit(100);
+  t.same(w.log, []);
+});
+
+t.test('clause:pool.workers.crash-backoff a crash loop backs off, bounded', async (t) => {
+  const s = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
+  s.apply({ t: 'start', now: 0 });
+  let pid = 1;
+  s.apply({ t: 'spawned', slot: 0, pid });
+  const delays: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const [c] = s.apply({ t: 'exited', pid, now: i });
+    delays.push(c && c.t === 'spawn' ? c.delayMs : -1);
+    s.apply({ t: 'spawned', slot: 0, pid: ++pid });
+  }
+  t.same(delays.slice(0, 8), [0, 0, 0, 0, 0, 0, 0, 0], 'the first exits respawn at once, like Swoole');
+  t.ok(delays.slice(8).every((d) => d > 0 && d <= 1000), 'then a bounded backoff');
+});
+
+t.test('model: any sequence of crashes, reloads, detaches and shutdown keeps the invariants', async (t) => {
+  type Op = { t: 'crash'; slot: number } | { t: 'reload' } | { t: 'detach'; slot: number } | { t: 'deliver' } | { t: 'shutdown' };
+  const op = fc.oneof(
+    fc.record({ t: fc.constant('crash' as const), slot: fc.nat({ max: 3 }) }),
+    fc.constant({ t: 'reload' } as const),
+    fc.record({ t: fc.constant('detach' as const), slot: fc.nat({ max: 3 }) }),
+    fc.constant({ t: 'deliver' } as const),
+    fc.constant({ t: 'shutdown' } as const),
+  );
+  assertProperty(
+    fc.property(fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 30 }), (n, ops: Op[]) => {
+      const w = new World(n);
+      const detached = new Set<number>();
+      for (const o of ops) {
+        if (o.t === 'crash') {
+          const pid = w.s.slots[o.slot % n];
+          if (pid) w.exit(pid);
+        } else if (o.t === 'detach') {
+          const pid = w.s.slots[o.slot % n];
+          if (pid) {
+            detached.add(pid);
+            w.run(w.s.apply({ t: 'detach', pid }));
+          }
+        } else if (o.t === 'reload') w.run(w.s.apply({ t: 'reload' }));
+        else if (o.t === 'deliver') w.deliverKills();
+        else w.run(w.s.apply({ t: 'shutdown' }));
+        if (w.s.phase === 'running') {
+          // N live workers with distinct ids; every pid the supervisor tracks is alive.
+          t.equal(w.s.slots.filter((p) => p !== null).length, n);
+          t.equal(new Set(w.s.slots).size, n);
+          for (const p of w.s.livePids()) t.ok(w.alive.has(p));
+          for (const p of w.alive) t.ok(w.s.livePids().includes(p), `no forgotten pid ${p}`);
+        }
+      }
+      // Shutdown always terminates once the kills land, with every child reaped.
+      w.run(w.s.apply({ t: 'shutdown' }));
+      w.deliverKills();
+      for (const p of [...w.alive]) w.exit(p);
+      t.ok(w.finished);
+      t.equal(w.alive.size, 0);
+      return true;
+    }),
+  );
+});
