@@ -85,8 +85,12 @@ export interface MsgQueueStat {
  * so competing processes share a queue fairly. `close()` wakes and joins the thread.
  */
 export interface MsgQueueReceiver {
+  /** Lets the thread receive the next message (no-op while one is waiting or after close). */
   next(): void;
+  /** Stops and joins the thread (idempotent). A message taken but not yet delivered is put back. */
   close(): void;
+  /** Keeps (true, the default) or stops (false) the receiver from holding the event loop open. */
+  ref(on: boolean): void;
 }
 
 export interface NativeAddon {
@@ -99,8 +103,16 @@ export interface NativeAddon {
 
   /** sendmsg with SCM_RIGHTS over a unix socket fd. `data` must be non-empty. Returns bytes sent. */
   sendFds(socketFd: number, data: Buffer, fds: readonly number[]): number;
-  /** recvmsg with SCM_RIGHTS; received fds are CLOEXEC. null on EAGAIN. */
-  recvFds(socketFd: number, maxData?: number, maxFds?: number): { data: Buffer; fds: number[] } | null;
+  /**
+   * recvmsg with SCM_RIGHTS; received fds are CLOEXEC. null on EAGAIN. `truncated`: the payload
+   * was longer than maxData (MSG_TRUNC); `fdsTruncated`: more than maxFds fds were sent and the
+   * kernel closed the extra ones (MSG_CTRUNC). Defaults: maxData 4096, maxFds 16.
+   */
+  recvFds(
+    socketFd: number,
+    maxData?: number,
+    maxFds?: number,
+  ): { data: Buffer; fds: number[]; truncated: boolean; fdsTruncated: boolean } | null;
 
   /** msgget(key, flags). key 0 = IPC_PRIVATE. `mode` defaults to 0o600; `create` adds IPC_CREAT, `exclusive` IPC_EXCL. */
   msgget(key: number, options?: { create?: boolean; exclusive?: boolean; mode?: number }): number;
