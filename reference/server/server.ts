@@ -7,11 +7,13 @@
  * deliver unframed bytes), UDP/unix-dgram ports, multi-worker BASE and PROCESS mode.
  */
 import net from 'node:net';
+import dgram from 'node:dgram';
 import { existsSync, unlinkSync } from 'node:fs';
 import { ErrorCode, SwooleError } from '../errors.ts';
 import type { ErrorCodeValue } from '../errors.ts';
 import {
-  SWOOLE_BASE, SWOOLE_PROCESS, SWOOLE_SOCK_TCP, SWOOLE_SOCK_TCP6, SWOOLE_SOCK_UNIX_STREAM,
+  SWOOLE_BASE, SWOOLE_PROCESS, SWOOLE_SOCK_TCP, SWOOLE_SOCK_TCP6, SWOOLE_SOCK_UDP, SWOOLE_SOCK_UDP6,
+  SWOOLE_SOCK_UNIX_STREAM,
 } from '../constants.ts';
 import { loadNative } from '../native/loader.ts';
 import { applySet, cpuCount, heartbeatPlan, portDefaults, serverDefaults, settingAtStart } from './options.ts';
@@ -35,6 +37,7 @@ interface Conn {
 const PROTOCOL_KEYS = ['open_length_check', 'open_eof_check', 'open_eof_split'] as const;
 
 const nowSec = () => Date.now() / 1000;
+const isDgram = (type: number) => type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6;
 
 export class Server {
   readonly host: string;
@@ -60,6 +63,7 @@ export class Server {
   #done: ((ok: boolean) => void) | undefined;
   #socketFiles: string[] = [];
   #stopRequested = false;
+  #dgrams: Array<{ port: Port; sock: dgram.Socket; serverSocket: number }> = [];
 
   /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
   constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP) {
@@ -79,6 +83,22 @@ export class Server {
       try {
         const r = loadNative().listenTcp(host, port, { backlog: 512 });
         const p = new Port(host, r.port, type, r.fd, () => this.#state !== 'created');
+        this.ports.push(p);
+        return p;
+      } catch (e) {
+        if (e instanceof SwooleError) return e;
+        const err = e as { code?: string; message?: string };
+        return new SwooleError(ErrorCode.SERVER_INVALID_LISTEN_PORT, `failed to listen server port[${host}:${port}], Error: ${err.code ?? err.message}`, { cause: e });
+      }
+    }
+    if (type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6) {
+      // node:dgram cannot adopt an fd, so the port is probed (and its number learnt) here and
+      // bound again by dgram at start(); the gap is a few ms on a port the kernel just chose.
+      try {
+        const native = loadNative();
+        const r = native.bindUdp(host, port);
+        native.close(r.fd);
+        const p = new Port(host, r.port, type, -1, () => this.#state !== 'created');
         this.ports.push(p);
         return p;
       } catch (e) {
@@ -169,6 +189,13 @@ export class Server {
       throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'only the single-process BASE server (worker_num 1, no task workers, no max_request) is implemented yet');
     }
     for (const p of this.ports) {
+      if (isDgram(p.type)) {
+        if (!this.#emitterFor(p, 'packet')) {
+          this.#releasePorts();
+          throw new SwooleError(ErrorCode.SERVER_INVALID_CALLBACK, 'require onPacket callback');
+        }
+        continue; // E5: datagram ports ignore every framing option
+      }
       if (!this.#emitterFor(p, 'receive')) {
         this.#releasePorts();
         throw new SwooleError(ErrorCode.SERVER_INVALID_CALLBACK, 'require onReceive callback');
@@ -227,6 +254,7 @@ export class Server {
   }
 
   async #listenPort(port: Port): Promise<void> {
+    if (isDgram(port.type)) return this.#bindDgram(port);
     const srv = net.createServer({ pauseOnConnect: true }, (socket) => this.#accept(port, socket));
     this.#listeners.push(srv);
     await new Promise<void>((resolve, reject) => {
@@ -238,6 +266,49 @@ export class Server {
         srv.listen({ fd: port.fd }, () => resolve());
       }
     });
+  }
+
+  async #bindDgram(port: Port): Promise<void> {
+    const sock = dgram.createSocket(port.type === SWOOLE_SOCK_UDP6 ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind({ port: port.port, address: port.host, exclusive: true }, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+    sock.on('error', () => {}); // ICMP errors on sendto surface here; a server keeps running
+    const serverSocket = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    port.fd = serverSocket;
+    this.#dgrams.push({ port, sock, serverSocket });
+    sock.on('message', (msg, rinfo) => {
+      if (msg.length === 0 || this.#state !== 'running') return; // observed h9: empty datagrams are ignored
+      this.#stats.packet();
+      this.#emitPort(port, 'packet', msg, {
+        server_socket: serverSocket,
+        dispatch_time: nowSec(),
+        server_port: port.port,
+        address: rinfo.address,
+        port: rinfo.port,
+      });
+    });
+  }
+
+  /**
+   * h9: reply to a UDP peer from the server's own port. `serverSocket` picks the listener
+   * (default: the first one of the address family). True when handed to the kernel queue.
+   */
+  sendto(ip: string, port: number, data: string | Buffer, serverSocket = -1): boolean {
+    if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
+    const family = net.isIP(ip);
+    if (family === 0 || !Number.isInteger(port) || port <= 0 || port > 65535) return this.#fail(ErrorCode.INVALID_PARAMS);
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    if (!Buffer.isBuffer(buf) || buf.length === 0) return this.#fail(ErrorCode.NO_PAYLOAD);
+    const want = family === 6 ? SWOOLE_SOCK_UDP6 : SWOOLE_SOCK_UDP;
+    const d = this.#dgrams.find((x) => (serverSocket < 0 || x.serverSocket === serverSocket) && x.port.type === want);
+    if (!d) return this.#fail(ErrorCode.WRONG_OPERATION);
+    d.sock.send(buf, port, ip);
+    return true;
   }
 
   #accept(port: Port, socket: net.Socket): void {
@@ -453,6 +524,7 @@ export class Server {
     this.#state = 'stopped';
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     const closing = this.#listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    for (const d of this.#dgrams) closing.push(new Promise<void>((r) => d.sock.close(() => r())));
     for (const c of [...this.#conns.values()]) this.#closeConn(c, -1, false);
     this.#emit('workerstop', 0);
     void Promise.all(closing).then(() => {
