@@ -23,6 +23,14 @@ import type { Callback } from './port.ts';
 import { SessionTable, clientInfo } from './session.ts';
 import type { ClientInfo, Session } from './session.ts';
 import { StatsCounter } from './stats.ts';
+import { wantsFraming } from './protocol.ts';
+import type { DecoderFactory } from './protocol.ts';
+import type { StreamDecoder } from '../framing/decoder.ts';
+
+export interface ServerInternals {
+  /** Chooses each connection's decoder from its port settings (until reference/framing is wired in). */
+  decoderFactory?: DecoderFactory;
+}
 
 type State = 'created' | 'starting' | 'running' | 'stopped';
 
@@ -32,9 +40,9 @@ interface Conn {
   port: Port;
   paused: boolean;
   protected: boolean;
+  decoder: StreamDecoder | null;
 }
 
-const PROTOCOL_KEYS = ['open_length_check', 'open_eof_check', 'open_eof_split'] as const;
 
 const nowSec = () => Date.now() / 1000;
 const isDgram = (type: number) => type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6;
@@ -66,7 +74,10 @@ export class Server {
   #dgrams: Array<{ port: Port; sock: dgram.Socket; serverSocket: number }> = [];
 
   /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
-  constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP) {
+  readonly #decoderFactory: DecoderFactory | undefined;
+
+  constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP, internals: ServerInternals = {}) {
+    this.#decoderFactory = internals.decoderFactory;
     if (mode !== SWOOLE_BASE && mode !== SWOOLE_PROCESS) {
       throw new SwooleError(ErrorCode.INVALID_PARAMS, `invalid $mode parameters ${mode}`);
     }
@@ -201,7 +212,7 @@ export class Server {
         throw new SwooleError(ErrorCode.SERVER_INVALID_CALLBACK, 'require onReceive callback');
       }
       const ps = this.#portSetting(p);
-      if (PROTOCOL_KEYS.some((k) => ps[k] === true)) {
+      if (wantsFraming(ps) && !this.#decoderFactory) {
         this.#releasePorts();
         throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'length/EOF framing is not wired into the server yet');
       }
@@ -328,7 +339,9 @@ export class Server {
       workerId: 0,
       now: nowSec(),
     });
-    const conn: Conn = { session, socket, port, paused: false, protected: false };
+    const ps = this.#portSetting(port);
+    const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
+    const conn: Conn = { session, socket, port, paused: false, protected: false, decoder };
     this.#conns.set(session.id, conn);
     this.#stats.accepted();
     const delay = this.setting.enable_delay_receive === true;
@@ -336,7 +349,11 @@ export class Server {
     socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
     socket.on('error', () => {}); // 'close' follows; the error itself is the peer's business
     socket.on('close', () => this.#onSocketClose(conn));
-    socket.on('end', () => socket.end());
+    // A partial frame at the peer's end is dropped, never delivered (decoder contract).
+    socket.on('end', () => {
+      conn.decoder?.end();
+      socket.end();
+    });
     this.#emitPort(port, 'connect', session.id, 0);
     if (!conn.paused && !socket.destroyed) socket.resume();
   }
@@ -345,9 +362,30 @@ export class Server {
     const s = conn.session;
     if (s.closing) return;
     s.lastRecvTime = nowSec();
-    s.lastDispatchTime = s.lastRecvTime;
-    this.#stats.received(chunk.length);
-    this.#emitPort(conn.port, 'receive', s.id, 0, chunk);
+    if (!conn.decoder) {
+      this.#deliver(conn, chunk);
+      return;
+    }
+    const err = conn.decoder.push(chunk, (frame) => {
+      if (!s.closing) this.#deliver(conn, frame);
+    });
+    if (err && !s.closing) {
+      // L7/L8/E4: close at once, no onReceive for the bad frame; onClose still fires.
+      s.closeErrno = err.code;
+      this.#lastError = err.code;
+      process.emitWarning(`${err.name}: ${err.detail}`, { code: String(err.code), type: 'SwooleWarning' });
+      s.closing = true;
+      this.#emitPort(conn.port, 'close', s.id, 0);
+      this.#forget(conn);
+      conn.socket.resetAndDestroy();
+    }
+  }
+
+  #deliver(conn: Conn, data: Buffer): void {
+    const s = conn.session;
+    s.lastDispatchTime = nowSec();
+    this.#stats.received(data.length);
+    this.#emitPort(conn.port, 'receive', s.id, 0, data);
   }
 
   /** The peer closed (or the socket died): onClose with the real reactor id, unless close() ran. */
