@@ -67,10 +67,12 @@ export class Server {
   #stats = new StatsCounter(nowSec());
   #lastError = 0;
   #heartbeatTimer: NodeJS.Timeout | undefined;
-  #idleTime = 0;
+  #idleTime = new Map<Port, number>();
   #done: ((ok: boolean) => void) | undefined;
   #socketFiles: string[] = [];
   #stopRequested = false;
+  /** TCP ports whose fd a net.Server owns (and closes); the rest are closed by hand. */
+  #adopted = new Set<Port>();
   #dgrams: Array<{ port: Port; sock: dgram.Socket; serverSocket: number }> = [];
 
   /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
@@ -240,11 +242,17 @@ export class Server {
       return done;
     }
 
-    const hb = heartbeatPlan(Number(this.setting.heartbeat_check_interval ?? 0), Math.max(0, ...this.ports.map((p) => Number(this.#portSetting(p).heartbeat_idle_time ?? 0))));
-    if (hb) {
-      this.#idleTime = hb.idleTime;
-      this.#heartbeatTimer = setInterval(() => this.#heartbeatCheck(), hb.periodMs);
+    // S30: one check timer for the server; each port has its own idle time.
+    const interval = Number(this.setting.heartbeat_check_interval ?? 0);
+    let periodMs = Infinity;
+    for (const p of this.ports) {
+      if (isDgram(p.type)) continue;
+      const plan = heartbeatPlan(interval, Number(this.#portSetting(p).heartbeat_idle_time ?? 0));
+      if (!plan) continue;
+      this.#idleTime.set(p, plan.idleTime);
+      periodMs = Math.min(periodMs, plan.periodMs);
     }
+    if (periodMs !== Infinity) this.#heartbeatTimer = setInterval(() => this.#heartbeatCheck(), periodMs);
     this.#emit('start');
     this.#emit('workerstart', 0);
     return done;
@@ -274,6 +282,7 @@ export class Server {
         srv.listen(port.host, () => resolve());
         this.#socketFiles.push(port.host);
       } else {
+        this.#adopted.add(port);
         srv.listen({ fd: port.fd }, () => resolve());
       }
     });
@@ -526,11 +535,13 @@ export class Server {
   }
 
   #idleSessions(): Conn[] {
-    const limit = nowSec() - this.#idleTime;
+    const now = nowSec();
     return [...this.#conns.values()].filter((c) => {
-      if (c.protected || c.session.closing) return false;
+      const idle = this.#idleTime.get(c.port);
+      if (idle === undefined || c.protected || c.session.closing) return false;
+      // Only received data refreshes a connection; sending does not (S30).
       const last = c.session.lastRecvTime || c.session.connectTime;
-      return last <= limit;
+      return last <= now - idle;
     });
   }
 
@@ -562,6 +573,12 @@ export class Server {
     this.#state = 'stopped';
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     const closing = this.#listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    for (const p of this.ports) {
+      if (p.fd >= 0 && !isDgram(p.type) && p.type !== SWOOLE_SOCK_UNIX_STREAM && !this.#adopted.has(p)) {
+        loadNative().close(p.fd);
+        p.fd = -1;
+      }
+    }
     for (const d of this.#dgrams) closing.push(new Promise<void>((r) => d.sock.close(() => r())));
     for (const c of [...this.#conns.values()]) this.#closeConn(c, -1, false);
     this.#emit('workerstop', 0);
