@@ -68,6 +68,8 @@ export class Server {
   #lastError = 0;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #idleTime = new Map<Port, number>();
+  #maxIdle = new Map<Port, number>();
+  #maxIdleTimer: NodeJS.Timeout | undefined;
   #done: ((ok: boolean) => void) | undefined;
   #socketFiles: string[] = [];
   #stopRequested = false;
@@ -253,6 +255,15 @@ export class Server {
       periodMs = Math.min(periodMs, plan.periodMs);
     }
     if (periodMs !== Infinity) this.#heartbeatTimer = setInterval(() => this.#heartbeatCheck(), periodMs);
+    // S32: max_idle_time, separate from heartbeat: both last receive and last send must be old.
+    let idleCheckMs = Infinity;
+    for (const p of this.ports) {
+      const m = Number(this.#portSetting(p).max_idle_time ?? 0);
+      if (isDgram(p.type) || !(m > 0)) continue;
+      this.#maxIdle.set(p, m);
+      idleCheckMs = Math.min(idleCheckMs, Math.max(1, (m * 1000) / 4));
+    }
+    if (idleCheckMs !== Infinity) this.#maxIdleTimer = setInterval(() => this.#maxIdleCheck(), idleCheckMs);
     this.#emit('start');
     this.#emit('workerstart', 0);
     return done;
@@ -550,6 +561,16 @@ export class Server {
     for (const c of this.#idleSessions()) this.#closeConn(c, 0, false);
   }
 
+  #maxIdleCheck(): void {
+    const now = nowSec();
+    for (const c of [...this.#conns.values()]) {
+      const limit = this.#maxIdle.get(c.port);
+      if (limit === undefined || c.session.closing) continue;
+      const last = Math.max(c.session.connectTime, c.session.lastRecvTime, c.session.lastSendTime);
+      if (now - last >= limit) this.#closeConn(c, 0, false);
+    }
+  }
+
   /** S31/h4: idle session ids, closed when asked; false when heartbeat is off. */
   heartbeat(close = false): number[] | false {
     if (this.#state !== 'running' || this.#heartbeatTimer === undefined) return this.#fail(ErrorCode.WRONG_OPERATION);
@@ -572,6 +593,7 @@ export class Server {
     if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
     this.#state = 'stopped';
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
+    if (this.#maxIdleTimer) clearInterval(this.#maxIdleTimer);
     const closing = this.#listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
     for (const p of this.ports) {
       if (p.fd >= 0 && !isDgram(p.type) && p.type !== SWOOLE_SOCK_UNIX_STREAM && !this.#adopted.has(p)) {

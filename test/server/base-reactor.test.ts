@@ -335,3 +335,22 @@ t.test('clause:server.base.listeners — addListener port 0, per-port onReceive,
   t.equal(await run, true);
   t.notOk(existsSync(path), 'socket file removed');
 });
+
+t.test('clause:server.base.max-idle-time — closes when neither received nor sent for max_idle_time; sending keeps it open', async (t) => {
+  let busyFd = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const { s, next } = await harness(t, undefined, { max_idle_time: 0.3 });
+  t.teardown(() => clearInterval(timer));
+  const quiet = await client(s.port);
+  const busy = await client(s.port);
+  busy.on('data', () => {});
+  t.teardown(() => { quiet.destroy(); busy.destroy(); });
+  const [, fdQuiet] = await next('connect');
+  [, busyFd] = (await next('connect')) as [string, number];
+  timer = setInterval(() => s.send(busyFd, 'tick'), 50);
+  const eof = once(quiet, 'end');
+  const [, cfd] = await next('close');
+  await eof;
+  t.equal(cfd, fdQuiet);
+  t.equal(s.exist(busyFd), true, 'the connection the server keeps writing to stays open');
+});
