@@ -442,6 +442,9 @@ export class Server {
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     // Inside onClose of a server-initiated close the socket is still open (observed h5, BASE).
     if (c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);
+    // S36: once the unsent queue reaches socket_buffer_size, send() refuses the whole call (1009).
+    const limit = Number(this.setting.socket_buffer_size ?? 8 * 1024 * 1024);
+    if (c.socket.writableLength >= limit) return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
     c.socket.write(buf);
     c.session.lastSendTime = nowSec();
     this.#stats.sent(buf.length);
@@ -509,6 +512,8 @@ export class Server {
   getClientInfo(fd: number): ClientInfo | false {
     const c = typeof fd === 'number' ? this.#conns.get(fd) : undefined;
     if (!c) return false;
+    c.session.sendQueuedBytes = c.socket.writableLength;
+    c.session.recvQueuedBytes = c.decoder?.bufferedBytes ?? 0;
     return clientInfo(c.session, Number(this.setting.dispatch_mode ?? 2));
   }
 

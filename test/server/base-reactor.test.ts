@@ -354,3 +354,24 @@ t.test('clause:server.base.max-idle-time — closes when neither received nor se
   t.equal(cfd, fdQuiet);
   t.equal(s.exist(busyFd), true, 'the connection the server keeps writing to stays open');
 });
+
+t.test('clause:server.base.output-overflow — send() fails with 1009 once the unsent queue reaches socket_buffer_size', async (t) => {
+  const { s, next } = await harness(t, undefined, { socket_buffer_size: '1M' });
+  const c = net.connect({ port: s.port, host: '127.0.0.1' });
+  c.pause(); // never reads, so the queue grows
+  t.teardown(() => c.destroy());
+  await once(c, 'connect');
+  const [, fd] = await next('connect');
+  const chunk = Buffer.alloc(256 * 1024, 0x63);
+  let sent = 0;
+  let ok = true;
+  for (let i = 0; i < 200 && ok; i++) {
+    ok = s.send(fd as number, chunk);
+    if (ok) sent++;
+  }
+  t.equal(ok, false, 'a send was refused');
+  t.equal(s.getLastError(), ErrorCode.OUTPUT_BUFFER_OVERFLOW);
+  const info = s.getClientInfo(fd as number) as Record<string, number>;
+  t.ok((info.send_queued_bytes ?? 0) >= 1024 * 1024, `send_queued_bytes ${info.send_queued_bytes} reflects the queue`);
+  t.equal((s.stats() as Record<string, number>).response_count, sent, 'refused sends are not counted');
+});
