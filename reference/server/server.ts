@@ -585,6 +585,36 @@ export class Server {
     return ids;
   }
 
+  /** S4/h15: single process: the master is this process and there is no manager. */
+  getMasterPid(): number {
+    return this.#state === 'running' ? process.pid : 0;
+  }
+
+  getManagerPid(): number {
+    return 0;
+  }
+
+  /** S9: false outside a running worker. */
+  getWorkerId(): number | false {
+    return this.#state === 'running' ? 0 : false;
+  }
+
+  getWorkerPid(workerId = -1): number | false {
+    if (this.#state !== 'running' || (workerId !== -1 && workerId !== 0)) return false;
+    return process.pid;
+  }
+
+  /** S9: BUSY=1 while a callback runs (every API call comes from one here), IDLE=2 otherwise. */
+  getWorkerStatus(workerId = -1): number | false {
+    if (this.#state !== 'running' || (workerId !== -1 && workerId !== 0)) return false;
+    return 1;
+  }
+
+  /** S4: reload is not supported by a single-process server. */
+  reload(_onlyTaskWorkers = false): boolean {
+    return this.#fail(ErrorCode.OPERATION_NOT_SUPPORT);
+  }
+
   /**
    * S28: stops accepting, closes every connection (onClose, reactor_id -1), runs onWorkerStop
    * and onShutdown, then start() resolves true. Not started: false with 509.

@@ -375,3 +375,31 @@ t.test('clause:server.base.output-overflow — send() fails with 1009 once the u
   t.ok((info.send_queued_bytes ?? 0) >= 1024 * 1024, `send_queued_bytes ${info.send_queued_bytes} reflects the queue`);
   t.equal((s.stats() as Record<string, number>).response_count, sent, 'refused sends are not counted');
 });
+
+t.test('clause:server.base.before-start — calls before start() fail; single-process ids and pids', async (t) => {
+  const s = new Server('127.0.0.1', 0);
+  s.on('receive', () => {});
+  t.equal(s.send(1, 'x'), false);
+  t.equal(s.close(1), false);
+  t.equal(s.stats(), false);
+  t.equal(s.getClientList(), false);
+  t.equal(s.bind(1, 1), false);
+  t.equal(s.heartbeat(), false);
+  t.equal(s.exist(1), false);
+  t.equal(s.shutdown(), false);
+  t.equal(s.getWorkerId(), false);
+  t.equal(s.getWorkerPid(), false);
+  t.equal(s.getMasterPid(), 0);
+  t.equal(s.getManagerPid(), 0);
+  const ready = new Promise<void>((r) => s.on('workerStart', () => r()));
+  const run = s.start();
+  await ready;
+  t.equal(s.getWorkerId(), 0);
+  t.equal(s.getWorkerPid(), process.pid);
+  t.equal(s.getMasterPid(), process.pid);
+  t.equal(s.getManagerPid(), 0);
+  t.equal(s.reload(), false, 'single-process mode cannot reload');
+  t.equal(s.getLastError(), ErrorCode.OPERATION_NOT_SUPPORT);
+  s.shutdown();
+  t.equal(await run, true);
+});
