@@ -200,14 +200,14 @@ const lat: Record<string, { p50: number[]; p99: number[] }> = {
   ipc: { p50: [], p99: [] },
 };
 for (let r = 0; r < ROUNDS; r++) {
-  tput.dgram!.push(await tputDgram());
-  tput.stream!.push(await tputStream());
-  tput.ipc!.push(await tputIpc());
   for (const [name, fn] of [['dgram', pingDgram], ['stream', pingStream], ['ipc', pingIpc]] as const) {
     const s = await fn();
     lat[name]!.p50.push(pct(s, 0.5));
     lat[name]!.p99.push(pct(s, 0.99));
   }
+  tput.dgram!.push(await tputDgram());
+  tput.stream!.push(await tputStream());
+  tput.ipc!.push(await tputIpc());
 }
 
 const label = {

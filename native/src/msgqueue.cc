@@ -24,6 +24,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -184,7 +185,14 @@ class MsgReceiver : public Napi::ObjectWrap<MsgReceiver> {
     async_->data = this;
     uv_async_init(loop, async_, &MsgReceiver::OnAsync);
     InstallWakeHandler();
-    thread_ = std::thread(&MsgReceiver::Run, this);
+    try {
+      thread_ = std::thread(&MsgReceiver::Run, this);
+    } catch (const std::system_error& e) {
+      async_->data = nullptr;
+      uv_close(reinterpret_cast<uv_handle_t*>(async_), [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
+      async_ = nullptr;
+      ThrowErrno(env, e.code().value() > 0 ? e.code().value() : EAGAIN, "pthread_create");
+    }
     napi_add_env_cleanup_hook(env, &MsgReceiver::Teardown, this);
     hooked_ = true;
   }
