@@ -22,7 +22,7 @@ const workers = fc.array(
 );
 const idleAll = (n: number): WorkerLoad[] => Array.from({ length: n }, () => ({ idle: true, load: 0, concurrency: 0 }));
 
-t.test('clause:server.dispatch.in-range — every mode answers a worker in [0, n)', async (t) => {
+t.test('clause:server-dispatch.mode.in-range — every mode answers a worker in [0, n)', async (t) => {
   fc.assert(
     fc.property(fc.constantFrom(...ALL_MODES, 0, 42), conn, workers, fc.nat(), (mode, c, w, rr) => {
       const r = chooseWorker(mode, c, w, rr);
@@ -33,7 +33,7 @@ t.test('clause:server.dispatch.in-range — every mode answers a worker in [0, n
   t.pass('property held');
 });
 
-t.test('clause:server.dispatch.round-robin — any window of N packets visits each worker once', async (t) => {
+t.test('clause:server-dispatch.mode.round-robin — any window of N packets visits each worker once', async (t) => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 16 }), fc.nat(1_000_000), fc.array(conn, { minLength: 1, maxLength: 64 }), (n, start, conns) => {
       let rr = start;
@@ -50,7 +50,7 @@ t.test('clause:server.dispatch.round-robin — any window of N packets visits ea
   t.pass('property held');
 });
 
-t.test('clause:server.dispatch.fdmod — sticky by socket fd, not session id', async (t) => {
+t.test('clause:server-dispatch.mode.fdmod — sticky by socket fd, not session id', async (t) => {
   fc.assert(
     fc.property(conn, workers, fc.nat(), fc.nat(), (c, w, rr1, rr2) => {
       const a = chooseWorker(2, c, w, rr1).workerId;
@@ -63,7 +63,7 @@ t.test('clause:server.dispatch.fdmod — sticky by socket fd, not session id', a
   t.equal(chooseWorker(2, { socketFd: 26, remoteIp: '127.0.0.1', uid: 0 }, idleAll(2), 0).workerId, 0);
 });
 
-t.test('clause:server.dispatch.ipmod — one address maps to one worker', async (t) => {
+t.test('clause:server-dispatch.mode.ipmod — one address maps to one worker', async (t) => {
   t.equal(chooseWorker(4, { socketFd: 9, remoteIp: '127.0.0.1', uid: 0 }, idleAll(4), 0).workerId, 1);
   t.equal(ipKey('::ffff:127.0.0.1'), ipKey('127.0.0.1'), 'v4-mapped v6 is the v4 address');
   t.equal(ipKey('10.0.0.1'), 0x0a000001);
@@ -78,7 +78,7 @@ t.test('clause:server.dispatch.ipmod — one address maps to one worker', async 
   );
 });
 
-t.test('clause:server.dispatch.uidmod — bound uid wins, unbound falls back to the fd', async (t) => {
+t.test('clause:server-dispatch.mode.uidmod — bound uid wins, unbound falls back to the fd', async (t) => {
   t.equal(chooseWorker(5, { socketFd: 17, remoteIp: '1.2.3.4', uid: 839922 }, idleAll(4), 0).workerId, 2);
   t.equal(chooseWorker(5, { socketFd: 17, remoteIp: '1.2.3.4', uid: -10 }, idleAll(4), 0).workerId, 4294967286 % 4);
   t.equal(uidKey(-10), 4294967286);
@@ -93,7 +93,7 @@ t.test('clause:server.dispatch.uidmod — bound uid wins, unbound falls back to 
   );
 });
 
-t.test('clause:server.dispatch.idle-worker — first idle candidate, else last candidate + 9007', async (t) => {
+t.test('clause:server-dispatch.mode.idle-worker — first idle candidate, else last candidate + 9007', async (t) => {
   const w: WorkerLoad[] = [
     { idle: false, load: 1, concurrency: 0 },
     { idle: false, load: 1, concurrency: 0 },
@@ -118,7 +118,7 @@ t.test('clause:server.dispatch.idle-worker — first idle candidate, else last c
   );
 });
 
-t.test('clause:server.dispatch.co-conn-lb — modes 8, 9, 10', async (t) => {
+t.test('clause:server-dispatch.mode.co-conn-lb — modes 8, 9, 10', async (t) => {
   const w: WorkerLoad[] = [
     { idle: true, load: 3, concurrency: 0 },
     { idle: true, load: 1, concurrency: 2 },
@@ -135,7 +135,7 @@ t.test('clause:server.dispatch.co-conn-lb — modes 8, 9, 10', async (t) => {
   t.equal(chooseWorker(10, c, w, 0).workerId, 0);
 });
 
-t.test('clause:server.dispatch.func-result', async (t) => {
+t.test('clause:server-dispatch.mode.func-result', async (t) => {
   t.same(interpretDispatchFunc(2, 4), { kind: 'worker', workerId: 2 });
   t.same(interpretDispatchFunc(-3, 4), { kind: 'fallback' });
   for (const bad of [4, 99, -1, -2, null, undefined, 1.5, '1', Number.NaN]) {
@@ -152,7 +152,7 @@ t.test('clause:server.dispatch.func-result', async (t) => {
   );
 });
 
-t.test('clause:server.dispatch.unsafe-events', async (t) => {
+t.test('clause:server-dispatch.mode.unsafe-events', async (t) => {
   const all = new Set(['connect', 'close', 'receive', 'bufferfull', 'bufferempty']);
   for (const m of [2, 4, 8]) t.same(removedEvents('process', m, false, all), [], `mode ${m} keeps them`);
   for (const m of [1, 3, 5, 7, 9, 10]) {
