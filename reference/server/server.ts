@@ -73,6 +73,9 @@ export class Server {
   #done: ((ok: boolean) => void) | undefined;
   #socketFiles: string[] = [];
   #stopRequested = false;
+  #onSigterm = (): void => {
+    this.shutdown();
+  };
   /** TCP ports whose fd a net.Server owns (and closes); the rest are closed by hand. */
   #adopted = new Set<Port>();
   #dgrams: Array<{ port: Port; sock: dgram.Socket; serverSocket: number }> = [];
@@ -264,6 +267,8 @@ export class Server {
       idleCheckMs = Math.min(idleCheckMs, Math.max(1, (m * 1000) / 4));
     }
     if (idleCheckMs !== Infinity) this.#maxIdleTimer = setInterval(() => this.#maxIdleCheck(), idleCheckMs);
+    // f: SIGTERM to a single-process server runs the normal shutdown.
+    process.on('SIGTERM', this.#onSigterm);
     this.#emit('start');
     this.#emit('workerstart', 0);
     return done;
@@ -627,6 +632,7 @@ export class Server {
     }
     if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
     this.#state = 'stopped';
+    process.off('SIGTERM', this.#onSigterm);
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     if (this.#maxIdleTimer) clearInterval(this.#maxIdleTimer);
     const closing = this.#listeners.map((l) => new Promise<void>((r) => l.close(() => r())));

@@ -403,3 +403,19 @@ t.test('clause:server.base.before-start — calls before start() fail; single-pr
   s.shutdown();
   t.equal(await run, true);
 });
+
+t.test('clause:server.base.sigterm — SIGTERM runs workerStop, shutdown, and start() resolves true', async (t) => {
+  const s = new Server('127.0.0.1', 0);
+  const events: string[] = [];
+  s.on('receive', () => {});
+  const ready = new Promise<void>((r) => {
+    for (const e of ['workerStart', 'workerStop', 'shutdown']) s.on(e, () => { events.push(e); if (e === 'workerStart') r(); });
+  });
+  const run = s.start();
+  await ready;
+  const before = process.listenerCount('SIGTERM');
+  process.kill(process.pid, 'SIGTERM');
+  t.equal(await run, true);
+  t.same(events, ['workerStart', 'workerStop', 'shutdown']);
+  t.equal(process.listenerCount('SIGTERM'), before - 1, 'the handler is removed after shutdown');
+});
