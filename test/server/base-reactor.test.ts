@@ -419,3 +419,16 @@ t.test('clause:server.base.sigterm — SIGTERM runs workerStop, shutdown, and st
   t.same(events, ['workerStart', 'workerStop', 'shutdown']);
   t.equal(process.listenerCount('SIGTERM'), before - 1, 'the handler is removed after shutdown');
 });
+
+t.test('clause:server.base.mode — the constructor accepts BASE and PROCESS only', async (t) => {
+  for (const mode of [0, 3, 99]) {
+    t.throws(() => new Server('127.0.0.1', 0, mode), { code: ErrorCode.INVALID_PARAMS }, `mode ${mode}`);
+  }
+  const p = new Server('127.0.0.1', 0, 2);
+  p.on('receive', () => {});
+  await t.rejects(p.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'PROCESS mode is not implemented yet: refused, port released');
+  const multi = new Server('127.0.0.1', 0);
+  multi.on('receive', () => {});
+  multi.set({ worker_num: 2 });
+  await t.rejects(multi.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'multi-worker BASE not implemented yet');
+});
