@@ -432,3 +432,29 @@ t.test('clause:server.base.mode — the constructor accepts BASE and PROCESS onl
   multi.set({ worker_num: 2 });
   await t.rejects(multi.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'multi-worker BASE not implemented yet');
 });
+
+t.test('clause:server.base.port-api — Port.set takes port options only, keeps its own setting; on()/set() refused after start', async (t) => {
+  const s = new Server('127.0.0.1', 0);
+  s.on('receive', () => {});
+  const p = s.addListener('127.0.0.1', 0);
+  if (p === false) throw new Error('addListener failed');
+  t.equal(p.setting, null, 'no own setting until set()');
+  const codes: string[] = [];
+  const w = (e: Error & { code?: string }) => codes.push(String(e.code));
+  process.on('warning', w);
+  t.equal(p.set({ heartbeat_idle_time: 5, worker_num: 3 }), true);
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', w);
+  t.same(codes, [String(ErrorCode.INVALID_OPTION)], 'worker_num is not a port option');
+  t.equal(p.setting?.heartbeat_idle_time, 5);
+  t.throws(() => p.set({ package_eof: '' }), { code: ErrorCode.INVALID_EOF });
+  t.equal(p.on('nosuch', () => {}), false);
+  const ready = new Promise<void>((r) => s.on('workerStart', () => r()));
+  const run = s.start();
+  await ready;
+  t.equal(p.set({ heartbeat_idle_time: 1 }), false);
+  t.equal(p.on('receive', () => {}), false);
+  t.equal(s.addListener('127.0.0.1', 0), false, 'addListener after start');
+  s.shutdown();
+  t.equal(await run, true);
+});
