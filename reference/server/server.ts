@@ -352,6 +352,12 @@ export class Server {
       socket.destroy();
       return;
     }
+    // At max_connection a new connection is closed at once: no session, no onConnect.
+    if (this.#conns.size >= Number(this.setting.max_connection ?? Infinity)) {
+      process.emitWarning(`too many connections [now: ${this.#conns.size}]`, { code: String(ErrorCode.SERVER_TOO_MANY_SOCKET), type: 'SwooleWarning' });
+      socket.destroy();
+      return;
+    }
     const handleFd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     const session = this.#sessions.add({
       socketFd: handleFd,

@@ -458,3 +458,21 @@ t.test('clause:server.base.port-api — Port.set takes port options only, keeps 
   s.shutdown();
   t.equal(await run, true);
 });
+
+t.test('clause:server.base.max-connection — beyond max_connection a new connection is closed with warning 9002 and no onConnect', async (t) => {
+  const { s, next, log } = await harness(t, undefined, { max_connection: 1 });
+  const codes: string[] = [];
+  const w = (e: Error & { code?: string }) => codes.push(String(e.code));
+  process.on('warning', w);
+  t.teardown(() => process.off('warning', w));
+  const a = await client(s.port);
+  t.teardown(() => a.destroy());
+  await next('connect');
+  const b = net.connect(s.port, '127.0.0.1');
+  b.on('error', () => {});
+  await new Promise((r) => b.on('close', r));
+  await new Promise((r) => setImmediate(r));
+  t.equal(log.filter((e) => e[0] === 'connect').length, 1, 'no onConnect for the refused one');
+  t.same(codes, [String(ErrorCode.SERVER_TOO_MANY_SOCKET)]);
+  t.same((s.stats() as Record<string, number>).accept_count, 1);
+});
