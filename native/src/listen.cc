@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -97,10 +98,34 @@ Napi::Value BindUdp(const Napi::CallbackInfo& info) {
   return Result(env, BindSocket(env, host, port, SOCK_DGRAM, reusePort, -1, 0));
 }
 
+// A listening unix stream socket at `path` (the caller owns the file and unlinks it).
+Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) ThrowType(env, "path must be a string");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  sockaddr_un sa{};
+  if (path.empty() || path.size() >= sizeof(sa.sun_path)) ThrowType(env, "path must be 1..107 bytes");
+  Napi::Object opts = OptObjectArg(info, 1, "options");
+  int backlog = static_cast<int>(OptIntProp(env, opts, "backlog", 0, 65535, 511));
+  sa.sun_family = AF_UNIX;
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) ThrowErrno(env, errno, "socket");
+  const char* step = "bind";
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0) {
+    step = "listen";
+    if (listen(fd, backlog) == 0) return Napi::Number::New(env, fd);
+  }
+  int err = errno;
+  ::close(fd);
+  ThrowErrno(env, err, step);
+}
+
 }  // namespace
 
 void InitListen(Napi::Env env, Napi::Object exports) {
   exports.Set("listenTcp", Napi::Function::New<ListenTcp>(env, "listenTcp"));
+  exports.Set("listenUnix", Napi::Function::New<ListenUnix>(env, "listenUnix"));
   exports.Set("bindUdp", Napi::Function::New<BindUdp>(env, "bindUdp"));
 }
 

@@ -134,6 +134,8 @@ export interface NativeAddon {
 
   /** socket+SO_REUSEADDR(+SO_REUSEPORT)+bind+listen; returns the fd (CLOEXEC, non-blocking) and the bound port. */
   listenTcp(host: string, port: number, options?: { backlog?: number; reusePort?: boolean; ipv6Only?: boolean }): { fd: number; port: number };
+  /** socket(AF_UNIX, SOCK_STREAM)+bind+listen at `path`; returns the fd (CLOEXEC, non-blocking). The caller unlinks the file. */
+  listenUnix(path: string, options?: { backlog?: number }): number;
   /** Bound UDP socket with SO_REUSEADDR(+SO_REUSEPORT). */
   bindUdp(host: string, port: number, options?: { reusePort?: boolean }): { fd: number; port: number };
 

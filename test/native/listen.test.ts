@@ -90,3 +90,29 @@ t.test('bindUdp: a bound datagram fd, readable through openDatagram', async (t) 
   await new Promise((r) => setImmediate(r));
   t.equal(openFds(), before);
 });
+
+t.test('listenUnix: a listening unix socket net.Server adopts; bad paths are TypeErrors', async (t) => {
+  const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const net = await import('node:net');
+  const { loadNative } = await import('../../reference/native/loader.ts');
+  const native = loadNative();
+  const dir = mkdtempSync(join(tmpdir(), 'swc-unix-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 's.sock');
+  const fd = native.listenUnix(path);
+  t.ok(statSync(path).isSocket());
+  const server = net.createServer((s) => s.end('hi'));
+  await new Promise<void>((resolve) => server.listen({ fd }, resolve));
+  const got = await new Promise<string>((resolve, reject) => {
+    const c = net.connect(path);
+    let text = '';
+    c.on('data', (d) => (text += d)).on('end', () => resolve(text)).on('error', reject);
+  });
+  t.equal(got, 'hi');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  t.throws(() => native.listenUnix(''), TypeError);
+  t.throws(() => native.listenUnix('x'.repeat(200)), TypeError);
+  t.throws(() => native.listenUnix(join(dir, 'no-such-dir', 's.sock')), { code: 'ENOENT', syscall: 'bind' });
+});
