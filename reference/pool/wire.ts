@@ -1,0 +1,17 @@
+/** Messages between a Pool's master and its worker processes over the node IPC channel. */
+export type ToWorker =
+  | { t: 'assign'; id: number; masterPid: number; pids: (number | null)[] }
+  | { t: 'pids'; pids: (number | null)[] };
+
+export type ToMaster =
+  | { t: 'ready'; poolIndex: number; workerNum: number; ipcType: number }
+  | { t: 'detach' };
+
+/** Environment markers of a pool child process. */
+export const ENV_ROLE = 'SWOOLE_REF_POOL_CHILD';
+export const ENV_INDEX = 'SWOOLE_REF_POOL_INDEX';
+export const ENV_QUEUE = 'SWOOLE_REF_POOL_QUEUE';
+export const ENV_MASTER = 'SWOOLE_REF_POOL_MASTER';
+
+/** fd layout in a child: 3 = IPC channel; then listen fd (SOCKET) or N master ends + N worker ends (UNIXSOCK). */
+export const FIRST_EXTRA_FD = 4;

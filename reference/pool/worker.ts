@@ -1,0 +1,181 @@
+/**
+ * The worker side of a Pool: waits (as a pre-booted standby) for its slot, arms the
+ * parent-death signal, runs onWorkerStart, then serves its IPC mode one message at a time
+ * until stopped, and runs onWorkerStop on the way out.
+ */
+import net from 'node:net';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { SWOOLE_IPC_MSGQUEUE, SWOOLE_IPC_SOCKET, SWOOLE_IPC_UNIXSOCK } from '../constants.ts';
+import { ErrorCode } from '../errors.ts';
+import { PoolFrameDecoder, encodePoolFrame } from '../framing/pool-frame.ts';
+import { DatagramReceiver } from '../ipc/datagram-channel.ts';
+import type { MsgQueueReceiver, NativeAddon } from '../native/api.ts';
+import { ENV_MASTER, ENV_QUEUE, FIRST_EXTRA_FD, type ToMaster, type ToWorker } from './wire.ts';
+
+export interface WorkerHooks {
+  poolIndex: number;
+  workerNum: number;
+  ipcType: number;
+  maxPackageSize: number;
+  bus: boolean;
+  hasMessage: boolean;
+  native: () => NativeAddon;
+  onAssigned(id: number, masterPid: number, pids: (number | null)[]): void;
+  onPids(pids: (number | null)[]): void;
+  workerStart(): unknown;
+  message(data: Buffer): unknown;
+  workerStop(): unknown;
+}
+
+/** The response being built by write() for the message in flight (SOCKET mode). */
+export const responseScope = new AsyncLocalStorage<Buffer[]>();
+
+export class PoolWorker {
+  readonly #h: WorkerHooks;
+  #stopping = false;
+  #stopped = false;
+  #exitCode = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #inFlight = 0;
+  #closers: (() => void)[] = [];
+  #done!: () => void;
+  readonly done: Promise<void>;
+
+  constructor(hooks: WorkerHooks) {
+    this.#h = hooks;
+    this.done = new Promise((r) => (this.#done = r));
+  }
+
+  /** Waits for the master's assignment; the process may sit here as a standby for a long time. */
+  run(): Promise<void> {
+    process.on('message', (m: ToWorker) => {
+      if (m.t === 'assign') void this.#assigned(m);
+      else if (m.t === 'pids') this.#h.onPids(m.pids);
+    });
+    // The master died (or closed the channel) before we finished: leave at once.
+    process.on('disconnect', () => process.exit(this.#stopped ? this.#exitCode : 1));
+    process.send!({ t: 'ready', poolIndex: this.#h.poolIndex, workerNum: this.#h.workerNum, ipcType: this.#h.ipcType } satisfies ToMaster);
+    return this.done;
+  }
+
+  async #assigned(m: Extract<ToWorker, { t: 'assign' }>): Promise<void> {
+    const native = this.#h.native();
+    const expected = Number(process.env[ENV_MASTER]);
+    native.setParentDeathSignal(9);
+    if (native.getppid() !== expected) process.exit(1); // the master died before prctl took effect
+    this.#h.onAssigned(m.id, m.masterPid, m.pids);
+    // SIGTERM: graceful when we have a message loop (P24), Node's default (immediate death) otherwise.
+    if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
+    try {
+      await this.#h.workerStart();
+    } catch (err) {
+      this.#crash(err);
+      return;
+    }
+    if (this.#stopping) return;
+    if (!this.#h.hasMessage) {
+      // No message loop: the worker's job is onWorkerStart (and whatever it left pending).
+      process.channel?.unref();
+      process.once('beforeExit', () => this.stop());
+      return;
+    }
+    this.#serve(m.id, native);
+  }
+
+  #serve(id: number, native: NativeAddon): void {
+    const h = this.#h;
+    if (h.ipcType === SWOOLE_IPC_UNIXSOCK) {
+      const rx = new DatagramReceiver(native, FIRST_EXTRA_FD + h.workerNum + id, { bus: h.bus, maxPackageSize: h.maxPackageSize }, (data) => this.#enqueue(data), (detail) =>
+        process.emitWarning(`abnormal pipeline data: ${detail}`, { code: `SWOOLE_${ErrorCode.WORKER_ABNORMAL_PIPE_DATA}` }),
+      );
+      this.#closers.push(() => rx.stop());
+    } else if (h.ipcType === SWOOLE_IPC_MSGQUEUE) {
+      const queueId = Number(process.env[ENV_QUEUE]);
+      let receiver: MsgQueueReceiver | null = null;
+      receiver = native.msgReceiver(queueId, 0, 65536, (err, msg) => {
+        if (err || !msg) {
+          if (!this.#stopping) process.emitWarning(`msgrcv failed: ${err?.message ?? 'no message'}`, { code: 'SWOOLE_MSGQUEUE' });
+          return;
+        }
+        this.#enqueue(msg.data, () => receiver?.next());
+      });
+      this.#closers.push(() => receiver?.close());
+    } else if (h.ipcType === SWOOLE_IPC_SOCKET) {
+      const server = net.createServer({ allowHalfOpen: true }, (conn) => this.#connection(conn));
+      server.listen({ fd: FIRST_EXTRA_FD });
+      this.#closers.push(() => server.close());
+    }
+  }
+
+  /** One request per connection (F2): the first frame only; then the response and close. */
+  #connection(conn: net.Socket): void {
+    const decoder = new PoolFrameDecoder({ maxPackageSize: this.#h.maxPackageSize });
+    let taken = false;
+    conn.on('error', () => {});
+    conn.on('data', (chunk) => {
+      if (taken) return;
+      const error = decoder.push(chunk, (frame) => {
+        if (taken) return;
+        taken = true;
+        conn.pause();
+        const body = Buffer.from(frame);
+        this.#enqueue(body, undefined, (parts) => {
+          if (conn.destroyed) return;
+          if (parts.length) conn.end(encodePoolFrame(parts));
+          else conn.end();
+        });
+      });
+      // Oversize: reset (nothing read beyond the header); zero length: a plain close.
+      if (error && !taken) error.code === ErrorCode.PACKAGE_LENGTH_TOO_LARGE ? conn.resetAndDestroy() : conn.end();
+    });
+    conn.on('end', () => {
+      if (!taken) conn.end(); // incomplete frame: dropped without a callback (F5; Swoole's stale-byte delivery is not mirrored)
+    });
+  }
+
+  /** Messages run one at a time, in arrival order. */
+  #enqueue(data: Buffer, after?: () => void, respond?: (parts: Buffer[]) => void): void {
+    if (this.#stopping) return;
+    this.#inFlight++;
+    this.#chain = this.#chain.then(async () => {
+      const parts: Buffer[] = [];
+      try {
+        await responseScope.run(parts, () => this.#h.message(data));
+      } catch (err) {
+        this.#crash(err);
+        return;
+      } finally {
+        this.#inFlight--;
+      }
+      respond?.(parts);
+      after?.();
+      if (this.#stopping && this.#inFlight === 0) void this.#finish();
+    });
+  }
+
+  /** Graceful stop: no new messages; the current one finishes; onWorkerStop; exit(0). */
+  stop(code = 0): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#exitCode = code;
+    for (const close of this.#closers) close();
+    if (this.#inFlight === 0) void this.#finish();
+  }
+
+  #crash(err: unknown): void {
+    console.error(`PHP Fatal error equivalent: uncaught ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.#stopping = false;
+    this.stop(255);
+  }
+
+  async #finish(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    try {
+      await this.#h.workerStop();
+    } catch (err) {
+      console.error(err);
+    }
+    process.exit(this.#exitCode);
+  }
+}

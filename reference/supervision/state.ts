@@ -1,0 +1,179 @@
+/**
+ * The supervisor's state machine, without I/O: events in, commands out. The Pool's master
+ * (reference/pool/master.ts) performs the commands (spawn, kill, timers) and feeds back what
+ * happened. Rules: swoole-semantics.md P18–P29 and swoole-observed.md §d.
+ * - Slots 0..N-1 each hold one live worker while running; an exit is answered by a spawn into
+ *   the same slot. Swoole respawns without any backoff (P20); we do too for the first few
+ *   rapid exits of a slot, then back off (bounded) so a crash loop cannot spin a core.
+ * - Reload (SIGUSR1/SIGUSR2): one worker at a time in id order; each replacement is spawned
+ *   before the next SIGTERM; stragglers get SIGKILL after max_wait_time.
+ * - Shutdown: SIGTERM to every worker at once, SIGKILL after max_wait_time (0 = wait forever),
+ *   finished once every child has been reaped.
+ * - Detach: the slot gets a replacement; the old pid is reaped later without a respawn.
+ */
+
+export type SupervisorEvent =
+  | { t: 'start'; now: number }
+  | { t: 'spawned'; slot: number; pid: number }
+  | { t: 'exited'; pid: number; now: number }
+  | { t: 'reload' }
+  | { t: 'shutdown' }
+  | { t: 'detach'; pid: number }
+  | { t: 'timer'; kind: TimerKind };
+
+export type TimerKind = 'shutdown-kill' | 'reload-kill';
+
+export type SupervisorCommand =
+  | { t: 'spawn'; slot: number; delayMs: number }
+  | { t: 'kill'; pid: number; signal: 'SIGTERM' | 'SIGKILL' }
+  | { t: 'arm'; kind: TimerKind; ms: number }
+  | { t: 'finished' };
+
+export interface SupervisorOptions {
+  workerNum: number;
+  /** max_wait_time in ms; 0 = never escalate to SIGKILL. */
+  maxWaitMs: number;
+  /** Exits of one slot within `crashWindowMs` tolerated before backing off. */
+  crashBurst?: number;
+  crashWindowMs?: number;
+  /** Upper bound of the backoff delay. */
+  maxBackoffMs?: number;
+}
+
+export type Phase = 'idle' | 'running' | 'stopping' | 'finished';
+
+export class SupervisorState {
+  readonly workerNum: number;
+  readonly #maxWaitMs: number;
+  readonly #burst: number;
+  readonly #window: number;
+  readonly #maxBackoff: number;
+  phase: Phase = 'idle';
+  /** Current pid per slot (null while a spawn is pending). */
+  readonly slots: (number | null)[];
+  /** Pids that left their slot (detached, or being reloaded) and are still alive. */
+  readonly detached = new Set<number>();
+  readonly #exitTimes: number[][];
+  /** Old pids still to be reloaded, in id order; the head is the one being stopped. */
+  #reloadQueue: number[] = [];
+  #reloading = false;
+
+  constructor(o: SupervisorOptions) {
+    if (!Number.isInteger(o.workerNum) || o.workerNum < 1) throw new RangeError('workerNum must be ≥ 1');
+    this.workerNum = o.workerNum;
+    this.#maxWaitMs = o.maxWaitMs;
+    this.#burst = o.crashBurst ?? 8;
+    this.#window = o.crashWindowMs ?? 1000;
+    this.#maxBackoff = o.maxBackoffMs ?? 1000;
+    this.slots = Array.from({ length: o.workerNum }, () => null);
+    this.#exitTimes = Array.from({ length: o.workerNum }, () => []);
+  }
+
+  get reloading(): boolean {
+    return this.#reloading;
+  }
+
+  /** Every pid the supervisor still waits for. */
+  livePids(): number[] {
+    return [...this.slots.filter((p): p is number => p !== null), ...this.detached];
+  }
+
+  slotOf(pid: number): number {
+    return this.slots.indexOf(pid);
+  }
+
+  apply(e: SupervisorEvent): SupervisorCommand[] {
+    switch (e.t) {
+      case 'start':
+        if (this.phase !== 'idle') return [];
+        this.phase = 'running';
+        return this.slots.map((_, slot) => ({ t: 'spawn', slot, delayMs: 0 }));
+      case 'spawned':
+        if (this.phase === 'running' || this.phase === 'stopping') this.slots[e.slot] = e.pid;
+        // A worker that comes up during shutdown is stopped like the rest.
+        return this.phase === 'stopping' ? [{ t: 'kill', pid: e.pid, signal: 'SIGTERM' }] : [];
+      case 'exited':
+        return this.#exited(e.pid, e.now);
+      case 'reload':
+        return this.#reload();
+      case 'shutdown':
+        return this.#shutdown();
+      case 'detach': {
+        const slot = this.slotOf(e.pid);
+        if (slot < 0 || this.phase !== 'running') return [];
+        this.slots[slot] = null;
+        this.detached.add(e.pid);
+        return [{ t: 'spawn', slot, delayMs: 0 }];
+      }
+      case 'timer':
+        if (e.kind === 'shutdown-kill' && this.phase === 'stopping') return this.livePids().map((pid) => ({ t: 'kill', pid, signal: 'SIGKILL' }));
+        if (e.kind === 'reload-kill' && this.#reloading) return this.#reloadQueue.map((pid) => ({ t: 'kill', pid, signal: 'SIGKILL' }));
+        return [];
+    }
+  }
+
+  #backoff(slot: number, now: number): number {
+    const times = this.#exitTimes[slot]!;
+    times.push(now);
+    while (times.length && times[0]! < now - this.#window) times.shift();
+    const excess = times.length - this.#burst;
+    return excess <= 0 ? 0 : Math.min(this.#maxBackoff, 10 * 2 ** Math.min(excess - 1, 10));
+  }
+
+  #exited(pid: number, now: number): SupervisorCommand[] {
+    const out: SupervisorCommand[] = [];
+    if (this.detached.delete(pid)) {
+      // A detached or reloaded worker: no respawn for it (a reload spawned/spawns its own replacement).
+    } else {
+      const slot = this.slotOf(pid);
+      if (slot < 0) return [];
+      this.slots[slot] = null;
+      if (this.phase === 'running') {
+        const reloadHead = this.#reloading && this.#reloadQueue[0] === pid;
+        out.push({ t: 'spawn', slot, delayMs: reloadHead ? 0 : this.#backoff(slot, now) });
+      }
+    }
+    if (this.#reloading) {
+      const at = this.#reloadQueue.indexOf(pid);
+      if (at >= 0) {
+        this.#reloadQueue.splice(at, 1);
+        if (at === 0 && this.#reloadQueue.length) out.push({ t: 'kill', pid: this.#reloadQueue[0]!, signal: 'SIGTERM' });
+      }
+      if (this.#reloadQueue.length === 0) this.#reloading = false;
+    }
+    if (this.phase === 'stopping' && this.livePids().length === 0) {
+      this.phase = 'finished';
+      out.push({ t: 'finished' });
+    }
+    return out;
+  }
+
+  #reload(): SupervisorCommand[] {
+    if (this.phase !== 'running' || this.#reloading) return [];
+    this.#reloadQueue = this.slots.filter((p): p is number => p !== null);
+    if (this.#reloadQueue.length === 0) return [];
+    this.#reloading = true;
+    const out: SupervisorCommand[] = [{ t: 'kill', pid: this.#reloadQueue[0]!, signal: 'SIGTERM' }];
+    if (this.#maxWaitMs > 0) out.push({ t: 'arm', kind: 'reload-kill', ms: this.#maxWaitMs });
+    return out;
+  }
+
+  #shutdown(): SupervisorCommand[] {
+    if (this.phase === 'idle') {
+      this.phase = 'finished';
+      return [{ t: 'finished' }];
+    }
+    if (this.phase !== 'running') return [];
+    this.phase = 'stopping';
+    this.#reloading = false;
+    this.#reloadQueue = [];
+    const live = this.livePids();
+    if (live.length === 0) {
+      this.phase = 'finished';
+      return [{ t: 'finished' }];
+    }
+    const out: SupervisorCommand[] = live.map((pid) => ({ t: 'kill', pid, signal: 'SIGTERM' }));
+    if (this.#maxWaitMs > 0) out.push({ t: 'arm', kind: 'shutdown-kill', ms: this.#maxWaitMs });
+    return out;
+  }
+}
