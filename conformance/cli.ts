@@ -131,7 +131,8 @@ async function cmdRun(args: string[], io: CliIo): Promise<number> {
   const timeout = num(values.timeout, 'timeout', 1);
   const jobs = Math.floor(num(values.jobs, 'jobs', 2));
   const runs = values.runs === undefined ? undefined : Math.floor(num(values.runs, 'runs', 1));
-  const seed = values.seed === undefined ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(values.seed);
+  const seedText = values.seed ?? process.env.FC_SEED;
+  const seed = seedText === undefined ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(seedText);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer`);
   const impl = resolveImpl(values.impl);
   const expPath = values.expectations ?? impl.expectations;
