@@ -24,7 +24,7 @@ import { SessionTable, clientInfo } from './session.ts';
 import type { ClientInfo, Session } from './session.ts';
 import { StatsCounter } from './stats.ts';
 import { wantsFraming } from './protocol.ts';
-import type { DecoderFactory } from './protocol.ts';
+import { referenceDecoders, type DecoderFactory } from './protocol.ts';
 import type { StreamDecoder } from '../framing/decoder.ts';
 
 export interface ServerInternals {
@@ -84,7 +84,7 @@ export class Server {
   readonly #decoderFactory: DecoderFactory | undefined;
 
   constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP, internals: ServerInternals = {}) {
-    this.#decoderFactory = internals.decoderFactory;
+    this.#decoderFactory = internals.decoderFactory ?? referenceDecoders;
     if (mode !== SWOOLE_BASE && mode !== SWOOLE_PROCESS) {
       throw new SwooleError(ErrorCode.INVALID_PARAMS, `invalid $mode parameters ${mode}`);
     }

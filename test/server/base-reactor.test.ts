@@ -127,8 +127,6 @@ t.test('clause:server.base.unknown-event — on() with an unknown name warns 880
   t.same(codes, [String(ErrorCode.UNKNOWN_EVENT)]);
   t.ok(s.getCallback('Receive'));
   t.equal(s.getCallback('connect'), null);
-  t.equal(s.set({ open_length_check: true }), true);
-  await t.rejects(s.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'framing not wired yet: refused, not ignored');
 });
 
 t.test('clause:server.base.echo — connect, receive, send, peer close; stats counters', async (t) => {
