@@ -66,13 +66,20 @@ export class PoolWorker {
     this.#h.onAssigned(m.id, m.masterPid, m.pids);
     // SIGTERM: graceful when we have a message loop (P24), Node's default (immediate death) otherwise.
     if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
+    // onWorkerStart counts as a callback in flight: stop()/detach() inside it wait for it to return.
+    this.#inFlight++;
     try {
       await this.#h.workerStart();
     } catch (err) {
+      this.#inFlight--;
       this.#crash(err);
       return;
     }
-    if (this.#stopping) return;
+    this.#inFlight--;
+    if (this.#stopping) {
+      if (this.#inFlight === 0) void this.#finish();
+      return;
+    }
     if (!this.#h.hasMessage) {
       // No message loop: the worker's job is onWorkerStart (and whatever it left pending).
       process.channel?.unref();

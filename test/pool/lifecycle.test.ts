@@ -65,12 +65,15 @@ t.test('clause:pool.lifecycle.max-wait-time workers ignoring SIGTERM are SIGKILL
 });
 
 t.test('clause:pool.lifecycle.detach detach() hands the slot to a replacement; the old process finishes without respawn', async (t) => {
-  const app = new App(t, { POOL_APP: 'detach', POOL_WORKERS: '2' });
+  const dir = t.testdir({});
+  const app = new App(t, { POOL_APP: 'detach', POOL_WORKERS: '2', POOL_MARK: `${dir}/detached` });
   const detach = await app.wait((e) => e.ev === 'Detach');
   t.equal(detach.ret, true);
+  const after = await app.wait((e) => e.ev === 'AfterDetach');
+  const stop = await app.wait((e) => e.ev === 'WorkerStop' && e.pid === detach.pid);
+  t.ok(app.events.indexOf(after) < app.events.indexOf(stop), 'the current callback finishes before onWorkerStop');
   const replacement = await app.wait((e) => e.ev === 'WorkerStart' && e.id === 0 && e.pid !== detach.pid);
   t.ok(replacement);
-  await app.wait((e) => e.ev === 'WorkerStop' && e.pid === detach.pid);
   process.kill(app.proc.pid!, 'SIGTERM');
   await app.wait((e) => e.ev === 'Return');
   t.equal(app.events.filter((e) => e.ev === 'WorkerStart' && e.id === 0).length, 2, 'exactly one replacement for slot 0');
