@@ -54,6 +54,7 @@ export class PoolWorker {
     });
     // The master died (or closed the channel) before we finished: leave at once.
     process.on('disconnect', () => process.exit(this.#stopped ? this.#exitCode : 1));
+    this.#h.native(); // load the addon while still a standby, not on the restart path
     process.send!({ t: 'ready', poolIndex: this.#h.poolIndex, workerNum: this.#h.workerNum, ipcType: this.#h.ipcType } satisfies ToMaster);
     return this.done;
   }
@@ -143,6 +144,28 @@ export class PoolWorker {
   /** Messages run one at a time, in arrival order. */
   #enqueue(data: Buffer, after?: () => void, respond?: (parts: Buffer[]) => void): void {
     if (this.#stopping) return;
+    if (this.#inFlight === 0 && !respond) {
+      // Fast path: nothing queued, so run now; only an async callback makes later ones wait.
+      this.#inFlight++;
+      let r: unknown;
+      try {
+        r = this.#h.message(data);
+      } catch (err) {
+        this.#inFlight--;
+        this.#crash(err);
+        return;
+      }
+      if (r instanceof Promise) {
+        this.#chain = r.then(
+          () => this.#settled(after),
+          (err) => {
+            this.#inFlight--;
+            this.#crash(err);
+          },
+        );
+      } else this.#settled(after);
+      return;
+    }
     this.#inFlight++;
     this.#chain = this.#chain.then(async () => {
       const parts: Buffer[] = [];
@@ -158,6 +181,12 @@ export class PoolWorker {
       after?.();
       if (this.#stopping && this.#inFlight === 0) void this.#finish();
     });
+  }
+
+  #settled(after?: () => void): void {
+    this.#inFlight--;
+    after?.();
+    if (this.#stopping && this.#inFlight === 0) void this.#finish();
   }
 
   /** Graceful stop: no new messages; the current one finishes; onWorkerStop; exit(0). */
