@@ -140,6 +140,11 @@ async function cmdRun(args: string[], io: CliIo): Promise<number> {
 
   const cases = select(await loadCases(), sel);
   const d = await describeAdapter(impl.command);
+  if (d.kind === 'unavailable' && impl.bundled) {
+    // Our own implementation must run wherever the kit runs: CI must not pass without it.
+    io.err(`harness error: ${impl.name} cannot run: ${d.reason}\n`);
+    return EXIT.ERROR;
+  }
   if (d.kind === 'unavailable') {
     io.out(`unavailable: ${impl.name}: ${d.reason}\n0 passed, 0 failed (implementation unavailable, ${cases.length} case(s) not run)\n`);
     return EXIT.OK;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { SWOOLE_IPC_SOCKET, SWOOLE_IPC_UNIXSOCK } from '../../reference/constants.ts';
-import type { PoolScenario } from '../protocol/messages.ts';
+import { SWOOLE_BASE, SWOOLE_IPC_SOCKET, SWOOLE_IPC_UNIXSOCK, SWOOLE_SOCK_TCP } from '../../reference/constants.ts';
+import type { PoolScenario, ServerScenario } from '../protocol/messages.ts';
 
 /** A UNIXSOCK pool with worker_num workers and the given set() options. */
 export function unixsockPool(set: Record<string, unknown>, workerNum = 2): PoolScenario {
@@ -20,4 +20,9 @@ export function socketPool(set: Record<string, unknown>, workerNum = 2) {
 
 export function poolSocketPath(tmpdir: string): string {
   return join(tmpdir, 'pool.sock');
+}
+
+/** A single-worker BASE TCP server on 127.0.0.1 with a kernel-assigned port. */
+export function tcpServer(set: Record<string, unknown>, events: string[] = ['Connect', 'Receive', 'Close', 'WorkerStart']): ServerScenario {
+  return { kind: 'server', host: '127.0.0.1', port: 0, mode: SWOOLE_BASE, sock_type: SWOOLE_SOCK_TCP, set: { worker_num: 1, ...set }, events };
 }

@@ -19,6 +19,14 @@ export interface BytesSummary {
 /** A payload the runner asks the adapter to produce: literal hex, or a repeated pattern. */
 export type BytesSpec = { $bytes: { hex: string } } | { $bytes: { fill: string; len: number } };
 
+/**
+ * In action args: the current callback's argument by that name, as the implementation passed it
+ * (raw bytes for `data`), e.g. `send({"$arg": "fd"}, {"$arg": "data"})` echoes a packet.
+ */
+export interface ArgRef {
+  $arg: string;
+}
+
 export interface DescribeLine {
   protocol: 1;
   name: string;
@@ -105,15 +113,36 @@ export interface PoolScenario {
   listen?: { host: string; port: number; backlog?: number };
 }
 
-export interface ServerScenario {
-  kind: 'server';
+/** An extra port: `addListener(host, port, sock_type)`, then its own `set()` and callbacks. */
+export interface ListenerScenario {
   host: string;
   port: number;
+  sock_type: number;
+  set?: Record<string, unknown>;
+  /** Callbacks registered on the port object (same names as the server's). */
+  events?: string[];
+}
+
+export interface ServerScenario {
+  kind: 'server';
+  /** Address, or the socket path for SWOOLE_SOCK_UNIX_STREAM / UNIX_DGRAM. */
+  host: string;
+  /** 0 asks for a kernel-assigned port; Init reports the real one. */
+  port: number;
+  /** SWOOLE_BASE (1) or SWOOLE_PROCESS (2). */
   mode: number;
   sock_type: number;
   set?: Record<string, unknown>;
+  /** Callbacks to register on the server, Swoole spelling without "on": Receive, Connect, … */
   events: string[];
-  listeners?: { host: string; port: number; sock_type: number; set?: Record<string, unknown> }[];
+  listeners?: ListenerScenario[];
+}
+
+/** One bound port as Init reports it (main port first, then listeners in scenario order). */
+export interface BoundPort {
+  host: string;
+  port: number;
+  sock_type: number;
 }
 
 export type Scenario = PoolScenario | ServerScenario;

@@ -28,13 +28,21 @@ export function splitCommand(cmd: string): string[] {
   return out;
 }
 
+export interface ResolvedImpl {
+  name: string;
+  command: string[];
+  expectations?: string;
+  /** Ships with this kit (reference, mutant): if it cannot load, that is a harness error, not "unavailable". */
+  bundled?: boolean;
+}
+
 /** Built-in implementation names, else a command line. */
-export function resolveImpl(impl: string): { name: string; command: string[]; expectations?: string } {
+export function resolveImpl(impl: string): ResolvedImpl {
   switch (impl) {
     case 'reference':
-      return { name: 'reference', command: tsAdapter('conformance/adapters/reference/adapter.ts'), expectations: join(packageRoot, 'conformance/expectations/reference.json') };
+      return { name: 'reference', command: tsAdapter('conformance/adapters/reference/adapter.ts'), expectations: join(packageRoot, 'conformance/expectations/reference.json'), bundled: true };
     case 'mutant':
-      return { name: 'mutant', command: tsAdapter('conformance/adapters/mutant/adapter.ts') };
+      return { name: 'mutant', command: tsAdapter('conformance/adapters/mutant/adapter.ts'), bundled: true };
     case 'swoole-php':
       return { name: 'swoole-php', command: ['php', join(packageRoot, 'conformance/adapters/swoole-php/adapter.php')], expectations: join(packageRoot, 'conformance/expectations/swoole-php.json') };
     default:

@@ -51,8 +51,11 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
-function matches(e: ObservedEvent, name: string, f: EventFilter | undefined): boolean {
-  if (e.name !== name) return false;
+/** An event name, or several (the first event with any of them matches). */
+type EventName = string | readonly string[];
+
+function matches(e: ObservedEvent, name: EventName, f: EventFilter | undefined): boolean {
+  if (typeof name === 'string' ? e.name !== name : !name.includes(e.name)) return false;
   if (!f) return true;
   if (f.worker_id !== undefined && e.worker_id !== f.worker_id) return false;
   if (f.role !== undefined && e.role !== f.role) return false;
@@ -75,7 +78,7 @@ export class Harness {
   readonly #handlers: { name: string; filter: EventFilter | undefined; fn: Handler }[] = [];
   readonly #events: ObservedEvent[] = [];
   readonly #consumed = new Set<number>();
-  readonly #waiters: { name: string; filter: EventFilter | undefined; resolve: (e: ObservedEvent) => void }[] = [];
+  readonly #waiters: { name: EventName; filter: EventFilter | undefined; resolve: (e: ObservedEvent) => void }[] = [];
   readonly #pendingDone = new Map<string, (r: ActionResult[]) => void>();
   readonly #sockets = new Set<net.Socket>();
   readonly #clients: RawClient[] = [];
@@ -178,7 +181,7 @@ export class Harness {
    * Resolves with the first not-yet-consumed event matching name+filter, waiting up to
    * `baseMs` (scaled). A timeout is a conformance failure naming what was seen instead.
    */
-  waitEvent(name: string, filter?: EventFilter, baseMs = 10000): Promise<ObservedEvent> {
+  waitEvent(name: EventName, filter?: EventFilter, baseMs = 10000): Promise<ObservedEvent> {
     const found = this.#events.find((e) => !this.#consumed.has(e.seq) && matches(e, name, filter));
     if (found) {
       this.#consumed.add(found.seq);
@@ -210,7 +213,7 @@ export class Harness {
   }
 
   /** Waits until `count` matching events have been seen (consuming them). */
-  async waitEvents(name: string, count: number, filter?: EventFilter, baseMs = 10000): Promise<ObservedEvent[]> {
+  async waitEvents(name: EventName, count: number, filter?: EventFilter, baseMs = 10000): Promise<ObservedEvent[]> {
     const out: ObservedEvent[] = [];
     for (let i = 0; i < count; i++) out.push(await this.waitEvent(name, filter, baseMs));
     return out;

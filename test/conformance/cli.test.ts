@@ -79,6 +79,13 @@ t.test('unavailable implementation: a clear line and exit 0', async (t) => {
   t.match(missing.out, /unavailable: .*not found/);
 });
 
+t.test('the bundled reference that cannot load is a harness error (exit 2), not "unavailable"', async (t) => {
+  const r = await cli(['run', '--impl', 'reference', '--filter', 'pool.unixsock.self-send'], { SWC_REFERENCE_MODULE: '/nonexistent/reference.ts' });
+  t.equal(r.code, 2, r.out + r.err);
+  t.match(r.err, /^harness error: reference cannot run: reference cannot load: /m);
+  t.notMatch(r.out, /passed/);
+});
+
 t.test('a bad describe line is an adapter error', async (t) => {
   const r = await cli(['run', '--impl', fakeImpl], { FAKE_MODE: 'bad-describe' });
   t.equal(r.code, 2);

@@ -49,6 +49,14 @@ export const MUTATIONS: Record<string, Mutation> = {
   },
   /** Reads the SOCKET request length little-endian. */
   'length-little-endian': { listen: littleEndianProxy },
+  /** Server open_length_check reads the big-endian length types (n, N) little-endian. */
+  'server-length-little-endian': {
+    serverOptions(set) {
+      const swap: Record<string, string> = { n: 'v', N: 'V' };
+      const t = set.package_length_type;
+      return typeof t === 'string' && t[0]! in swap ? { ...set, package_length_type: swap[t[0]!] } : set;
+    },
+  },
   /** Pool::write() claims success but sends nothing (no response frame). */
   'write-dropped': {
     call(method) {

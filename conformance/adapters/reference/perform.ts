@@ -22,9 +22,18 @@ export function toWire(v: unknown): unknown {
   return v;
 }
 
-function fromWire(v: unknown): unknown {
+function isArgRef(v: unknown): v is { $arg: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { $arg?: unknown }).$arg === 'string';
+}
+
+/** Runner JSON → call arguments: byte specs become Buffers, `$arg` refs the callback's own args. */
+function fromWire(v: unknown, cbArgs: Record<string, unknown>): unknown {
   if (isBytesSpec(v)) return materialize(v);
-  if (Array.isArray(v)) return v.map(fromWire);
+  if (isArgRef(v)) {
+    if (!(v.$arg in cbArgs)) throw new Error(`callback has no argument ${v.$arg}`);
+    return cbArgs[v.$arg];
+  }
+  if (Array.isArray(v)) return v.map((x) => fromWire(x, cbArgs));
   return v;
 }
 
@@ -43,15 +52,18 @@ export interface Performed {
   exitCode?: number;
 }
 
-/** Performs the actions in order; reports one result each; judges nothing. */
-export async function perform(actions: Action[], t: Target): Promise<Performed> {
+/**
+ * Performs the actions in order; reports one result each; judges nothing. `cbArgs` are the
+ * current callback's raw arguments by name, for `$arg` references.
+ */
+export async function perform(actions: Action[], t: Target, cbArgs: Record<string, unknown> = {}): Promise<Performed> {
   const out: Performed = { results: [], returnValue: undefined };
   for (const a of actions) {
     if ('call' in a) {
       try {
         const fn = t.object[a.call];
         if (typeof fn !== 'function') throw new Error(`no method ${a.call}`);
-        let ret = await (fn as (...x: unknown[]) => unknown).apply(t.object, (a.args ?? []).map(fromWire));
+        let ret = await (fn as (...x: unknown[]) => unknown).apply(t.object, (a.args ?? []).map((x) => fromWire(x, cbArgs)));
         if (a.prop !== undefined && ret && typeof ret === 'object') ret = (ret as Record<string, unknown>)[a.prop];
         out.results.push({ ret: toWire(ret), last_error: t.lastError() });
       } catch (e) {
@@ -64,7 +76,7 @@ export async function perform(actions: Action[], t: Target): Promise<Performed> 
       blockFor(a.sleep_ms);
       out.results.push({ ret: null });
     } else if ('return' in a) {
-      out.returnValue = fromWire(a.return);
+      out.returnValue = fromWire(a.return, cbArgs);
       out.results.push({ ret: null });
     } else if ('ignore_signal' in a) {
       process.on(a.ignore_signal as NodeJS.Signals, () => {});
