@@ -23,6 +23,10 @@ export interface ObservedEvent {
   done: Promise<ActionResult[]>;
   /** Milliseconds since the case started. */
   at: number;
+  /** Arrival order among all adapter lines of the case: this event's line… */
+  line: number;
+  /** …and its done line, once it arrived (so "B was reported before A returned" is checkable). */
+  doneLine?: number;
 }
 
 export interface EventFilter {
@@ -300,7 +304,10 @@ export class Harness {
     return this.#fatal;
   }
 
+  #lineNo = 0;
+
   #line(sock: net.Socket, line: string): void {
+    this.#lineNo++;
     const checked = checkAdapterLine(line);
     if (!checked.ok) {
       this.#fail(new AdapterError(`malformed adapter message: ${formatIssues(checked.issues)} in ${line.slice(0, 200)}`));
@@ -354,8 +361,12 @@ export class Harness {
       args: m.args,
       done,
       at: Date.now() - this.#t0,
+      line: this.#lineNo,
     };
-    this.#pendingDone.set(this.#doneKey(sock, m.seq), resolveDone);
+    this.#pendingDone.set(this.#doneKey(sock, m.seq), (r) => {
+      ev.doneLine = this.#lineNo;
+      resolveDone(r);
+    });
     this.#events.push(ev);
     // Waiters see the event at once, even while its handler is still deciding the answer.
     const wi = this.#waiters.findIndex((w) => matches(ev, w.name, w.filter));

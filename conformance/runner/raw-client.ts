@@ -16,6 +16,7 @@ export class RawClient {
   readonly #sock: net.Socket;
   readonly #chunks: Buffer[] = [];
   #close: CloseKind = 'open';
+  #onData: (() => void) | undefined;
   readonly #ended: Promise<void>;
   readonly #connected: Promise<void>;
 
@@ -27,7 +28,10 @@ export class RawClient {
       this.#sock.once('error', reject);
     });
     this.#ended = new Promise((resolve) => {
-      this.#sock.on('data', (c: Buffer) => this.#chunks.push(c));
+      this.#sock.on('data', (c: Buffer) => {
+        this.#chunks.push(c);
+        this.#onData?.();
+      });
       this.#sock.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'ECONNRESET' || e.code === 'EPIPE') this.#close = 'rst';
       });
@@ -65,6 +69,22 @@ export class RawClient {
 
   destroy(): void {
     this.#sock.destroy();
+  }
+
+  /** Waits until at least `n` bytes arrived, the peer closed, or `ms` passed; returns what came. */
+  async readAtLeast(n: number, ms: number): Promise<Buffer> {
+    let timer: NodeJS.Timeout | undefined;
+    const enough = new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.received.length >= n) resolve();
+      };
+      this.#onData = check;
+      check();
+    });
+    await Promise.race([enough, this.#ended, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+    this.#onData = undefined;
+    return this.received;
   }
 
   get received(): Buffer {

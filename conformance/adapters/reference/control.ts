@@ -10,6 +10,7 @@ export class ControlClient {
   #pid = 0;
   #seq = 0;
   #buf = '';
+  #inflight = 0;
   readonly #waiting = new Map<number, (m: DoMessage) => void>();
 
   constructor(
@@ -30,6 +31,7 @@ export class ControlClient {
   }
 
   async #open(): Promise<net.Socket> {
+    this.#inflight = 0;
     const sock = net.connect(this.path);
     await new Promise<void>((resolve, reject) => {
       sock.once('connect', resolve);
@@ -64,10 +66,11 @@ export class ControlClient {
     const sock = await this.#connection();
     const seq = ++this.#seq;
     const reply = new Promise<DoMessage>((r) => this.#waiting.set(seq, r));
-    sock.ref();
+    // Held open while any callback waits for its answer (callbacks may overlap when async).
+    if (this.#inflight++ === 0) sock.ref();
     this.send({ t: 'event', seq, pid: process.pid, role, worker_id: this.workerId(), name, args });
     const m = await reply;
-    sock.unref();
+    if (--this.#inflight === 0) sock.unref();
     return { seq, actions: m.actions };
   }
 
