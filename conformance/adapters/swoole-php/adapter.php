@@ -32,7 +32,8 @@ if (getenv('SWC_DESCRIBE') === '1') {
         'protocol' => SWC_PROTOCOL,
         'name' => 'swoole-php',
         'version' => (string) (phpversion('swoole') ?: 'stub'),
-        'features' => ['pool', 'pool.ipc.none', 'pool.ipc.unixsock', 'pool.ipc.socket', 'pool.ipc.msgqueue', 'pool.message-bus', 'pool.coroutine', 'pool.supervision'],
+        'features' => ['pool', 'pool.ipc.none', 'pool.ipc.unixsock', 'pool.ipc.socket', 'pool.ipc.msgqueue', 'pool.message-bus', 'pool.coroutine', 'pool.supervision',
+            'server', 'server.base', 'server.process', 'server.tcp', 'server.udp', 'server.unix', 'server.multi-port', 'framing.length', 'framing.eof'],
     ]);
     exit(0);
 }
@@ -110,9 +111,18 @@ function swc_summary(string $data): array
     return ['$bytes' => ['len' => strlen($data), 'sha256' => hash('sha256', $data), 'head' => bin2hex(substr($data, 0, 32))]];
 }
 
-/** A runner payload spec ({"$bytes": {hex} | {fill, len}}) to a binary string; other values as is. */
-function swc_from_wire($v)
+/**
+ * A runner payload spec ({"$bytes": {hex} | {fill, len}}) to a binary string, a {"$arg": name}
+ * reference to the current callback's argument; other values as is.
+ */
+function swc_from_wire($v, array $cbArgs = [])
 {
+    if (is_array($v) && isset($v['$arg']) && is_string($v['$arg']) && count($v) === 1) {
+        if (!array_key_exists($v['$arg'], $cbArgs)) {
+            throw new \InvalidArgumentException('callback has no argument ' . $v['$arg']);
+        }
+        return $cbArgs[$v['$arg']];
+    }
     if (is_array($v) && isset($v['$bytes']) && is_array($v['$bytes'])) {
         $b = $v['$bytes'];
         if (isset($b['hex'])) {
@@ -123,7 +133,7 @@ function swc_from_wire($v)
         return $len === 0 || $pattern === '' ? str_repeat("\0", $len) : substr(str_repeat($pattern, intdiv($len, strlen($pattern)) + 1), 0, $len);
     }
     if (is_array($v)) {
-        return array_map('swc_from_wire', $v);
+        return array_map(fn ($x) => swc_from_wire($x, $cbArgs), $v);
     }
     return $v;
 }
@@ -147,14 +157,14 @@ function swc_to_wire($v)
 }
 
 /** Performs the actions in order. Returns [results, returnValue, exitCode|null, throwMessage|null]. */
-function swc_perform(array $actions, object $target): array
+function swc_perform(array $actions, object $target, array $cbArgs = []): array
 {
     $results = [];
     $return = null;
     foreach ($actions as $a) {
         if (isset($a['call'])) {
             try {
-                $ret = $target->{$a['call']}(...swc_from_wire($a['args'] ?? []));
+                $ret = $target->{$a['call']}(...swc_from_wire($a['args'] ?? [], $cbArgs));
                 if (isset($a['prop']) && is_object($ret)) {
                     $ret = $ret->{$a['prop']} ?? null;
                 }
@@ -172,7 +182,7 @@ function swc_perform(array $actions, object $target): array
             usleep((int) $a['sleep_ms'] * 1000);
             $results[] = ['ret' => null];
         } elseif (array_key_exists('return', $a)) {
-            $return = swc_from_wire($a['return']);
+            $return = swc_from_wire($a['return'], $cbArgs);
             $results[] = ['ret' => null];
         } elseif (isset($a['ignore_signal'])) {
             $results[] = ['ret' => \Swoole\Process::signal(SWC_SIGNALS[$a['ignore_signal']] ?? 0, function () {
@@ -205,11 +215,15 @@ function swc_to_wire_fact($v)
 }
 
 $scenario = json_decode((string) file_get_contents((string) getenv('SWC_SCENARIO')), true);
+$control = new SwcControl((string) getenv('SWC_CONTROL'));
+if (($scenario['kind'] ?? '') === 'server') {
+    require __DIR__ . '/server.php';
+    exit(0);
+}
 if (($scenario['kind'] ?? '') !== 'pool') {
-    fwrite(STDERR, "swoole-php adapter: only pool scenarios are supported\n");
+    fwrite(STDERR, "swoole-php adapter: unknown scenario kind\n");
     exit(SWC_EXIT_UNAVAILABLE);
 }
-$control = new SwcControl((string) getenv('SWC_CONTROL'));
 $masterPid = getmypid();
 $args = $scenario['args'];
 $pool = new Swoole\Process\Pool((int) $args['worker_num'], (int) $args['ipc_type'], (int) $args['msgqueue_key'], (bool) $args['enable_coroutine']);
