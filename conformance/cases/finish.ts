@@ -1,6 +1,7 @@
 import type { BoundPort } from '../protocol/messages.ts';
 import { AssertionFailure } from '../runner/errors.ts';
 import type { Harness } from '../runner/harness.ts';
+import type { RawClient } from '../runner/raw-client.ts';
 
 /** Ends a pool case the way an operator would: SIGTERM to the master, then wait for its exit. */
 export async function stopPool(h: Harness): Promise<void> {
@@ -22,4 +23,11 @@ export async function startServer(h: Harness, workers = 1): Promise<BoundPort[]>
 export async function stopServer(h: Harness): Promise<void> {
   h.signal(h.masterPid, 'SIGTERM');
   await h.waitExit(8000);
+}
+
+/** Opens a client to a bound TCP port and returns it with the session id its onConnect reported. */
+export async function connectTcp(h: Harness, port: BoundPort): Promise<{ client: RawClient; fd: number }> {
+  const client = await h.connect({ host: '127.0.0.1', port: port.port });
+  const e = await h.waitEvent('Connect');
+  return { client, fd: e.args.fd as number };
 }

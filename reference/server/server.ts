@@ -180,9 +180,17 @@ export class Server {
     if (fn) (fn as (...a: unknown[]) => unknown)(this, ...args);
   }
 
-  #emitPort(port: Port, name: string, ...args: unknown[]): void {
+  /** Runs the port's (or the server's) callback; returns what it returned (a Promise for async ones). */
+  #emitPort(port: Port, name: string, ...args: unknown[]): unknown {
     const fn = port.callbacks.get(name) ?? this.ports[0]!.callbacks.get(name);
-    if (fn) (fn as (...a: unknown[]) => unknown)(this, ...args);
+    return fn ? (fn as (...a: unknown[]) => unknown)(this, ...args) : undefined;
+  }
+
+  /** S33: a request counts once its callback finished — for an async callback, once it settled. */
+  #countHandled(ret: unknown): void {
+    // finally() keeps a rejection unhandled, so a throwing async callback still surfaces.
+    if (ret instanceof Promise) void ret.finally(() => this.#stats.handled());
+    else this.#stats.handled();
   }
 
   /** Port settings: own set() or, without one, the main server's protocol settings (h10). */
@@ -319,14 +327,13 @@ export class Server {
     this.#dgrams.push({ port, sock, serverSocket });
     sock.on('message', (msg, rinfo) => {
       if (msg.length === 0 || this.#state !== 'running') return; // observed h9: empty datagrams are ignored
-      this.#stats.packet();
-      this.#emitPort(port, 'packet', msg, {
+      this.#countHandled(this.#emitPort(port, 'packet', msg, {
         server_socket: serverSocket,
         dispatch_time: nowSec(),
         server_port: port.port,
         address: rinfo.address,
         port: rinfo.port,
-      });
+      }));
     });
   }
 
@@ -416,7 +423,7 @@ export class Server {
     const s = conn.session;
     s.lastDispatchTime = nowSec();
     this.#stats.received(data.length);
-    this.#emitPort(conn.port, 'receive', s.id, 0, data);
+    this.#countHandled(this.#emitPort(conn.port, 'receive', s.id, 0, data));
   }
 
   /** The peer closed (or the socket died): onClose with the real reactor id, unless close() ran. */

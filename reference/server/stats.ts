@@ -45,15 +45,17 @@ export class StatsCounter {
     this.connectionNum = Math.max(0, this.connectionNum - 1);
   }
 
-  /** One stream frame dispatched and handed to onReceive. */
+  /** One stream frame dispatched to onReceive (counted before the callback runs). */
   received(bytes: number): void {
     this.dispatchCount++;
-    this.requestCount++;
     this.totalRecvBytes += bytes;
   }
 
-  /** One datagram handed to onPacket: request_count only (h9). */
-  packet(): void {
+  /**
+   * One onReceive/onPacket returned (S33: request_count goes up after the callback, so stats()
+   * inside a callback does not count that callback's own request). A datagram counts only here (h9).
+   */
+  handled(): void {
     this.requestCount++;
   }
 

@@ -27,7 +27,7 @@ interface PortLike {
 }
 
 /** Features the reference Server declares (spec/features.json tags). */
-export const REFERENCE_SERVER_FEATURES = ['server', 'server.base', 'server.tcp', 'server.udp', 'server.multi-port', 'framing.length', 'framing.eof'];
+export const REFERENCE_SERVER_FEATURES = ['server', 'server.base', 'server.tcp', 'server.udp', 'server.unix', 'server.multi-port', 'server.heartbeat', 'framing.length', 'framing.eof'];
 
 /** Swoole's argument names per callback, in order after the leading $server. */
 const ARG_NAMES: Record<string, string[]> = {
@@ -76,7 +76,7 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
     process.exit(0);
   }
   const delegate = delegator(control, targetOf(server, lastError));
-  const register = (on: (name: string, cb: (...args: unknown[]) => unknown) => unknown, ev: string): void => {
+  const register = (on: (name: string, cb: (...args: unknown[]) => unknown) => unknown, ev: string, listener?: number): void => {
     const key = ev.toLowerCase();
     const names = ARG_NAMES[key] ?? [];
     on(ev, (_s: unknown, ...given: unknown[]) => {
@@ -86,6 +86,7 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
         raw[n] = given[i];
         args[n] = wireArg(n, given[i]);
       });
+      if (listener !== undefined) args.listener = listener;
       const role: Role = MASTER_EVENTS.has(key) ? 'master' : MANAGER_EVENTS.has(key) ? 'manager' : key === 'task' || server.taskworker === true ? 'task_worker' : 'worker';
       return delegate(ev, role, args, raw);
     });
@@ -95,14 +96,14 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
   if (scenario.set) server.set(m?.serverOptions ? m.serverOptions(scenario.set) : scenario.set);
   for (const ev of scenario.events) register((n, cb) => server.on(n, cb), ev);
   const ports: (BoundPort | null)[] = [{ host: scenario.host, port: Number(server.port ?? scenario.port), sock_type: scenario.sock_type }];
-  for (const l of scenario.listeners ?? []) {
+  for (const [i, l] of (scenario.listeners ?? []).entries()) {
     const p = server.addListener(l.host, l.port, l.sock_type);
     if (!p) {
       ports.push(null);
       continue;
     }
     if (l.set) p.set(l.set);
-    for (const ev of l.events ?? []) register((n, cb) => p.on(n, cb), ev);
+    for (const ev of l.events ?? []) register((n, cb) => p.on(n, cb), ev, i + 1);
     ports.push({ host: l.host, port: p.port, sock_type: l.sock_type });
   }
   if (isMaster) await delegate('Init', 'master', { ports, last_error: lastError() });

@@ -33,7 +33,7 @@ if (getenv('SWC_DESCRIBE') === '1') {
         'name' => 'swoole-php',
         'version' => (string) (phpversion('swoole') ?: 'stub'),
         'features' => ['pool', 'pool.ipc.none', 'pool.ipc.unixsock', 'pool.ipc.socket', 'pool.ipc.msgqueue', 'pool.message-bus', 'pool.coroutine', 'pool.supervision',
-            'server', 'server.base', 'server.process', 'server.tcp', 'server.udp', 'server.unix', 'server.multi-port', 'framing.length', 'framing.eof'],
+            'server', 'server.base', 'server.process', 'server.tcp', 'server.udp', 'server.unix', 'server.unix-dgram', 'server.multi-port', 'server.heartbeat', 'framing.length', 'framing.eof'],
     ]);
     exit(0);
 }

@@ -64,16 +64,19 @@ try {
     exit(0);
 }
 
-$register = function ($target, string $event) use ($delegate, &$server) {
+$register = function ($target, string $event, ?int $listener = null) use ($delegate, &$server) {
     $key = strtolower($event);
     $names = SWC_SERVER_ARGS[$key] ?? [];
-    $target->on($event, function ($s, ...$given) use ($event, $key, $names, $delegate, &$server) {
+    $target->on($event, function ($s, ...$given) use ($event, $key, $names, $listener, $delegate, &$server) {
         $args = [];
         $raw = [];
         foreach ($names as $i => $n) {
             $v = $given[$i] ?? null;
             $raw[$n] = $v;
             $args[$n] = $n === 'data' && is_string($v) ? swc_summary($v) : swc_plain($v);
+        }
+        if ($listener !== null) {
+            $args['listener'] = $listener;
         }
         if (in_array($key, ['start', 'shutdown', 'beforeshutdown'], true)) {
             $role = 'master';
@@ -93,7 +96,7 @@ foreach ($scenario['events'] as $event) {
     $register($server, $event);
 }
 $ports = [['host' => $scenario['host'], 'port' => $server->port, 'sock_type' => (int) $scenario['sock_type']]];
-foreach ($scenario['listeners'] ?? [] as $l) {
+foreach ($scenario['listeners'] ?? [] as $i => $l) {
     $port = $server->addListener((string) $l['host'], (int) $l['port'], (int) $l['sock_type']);
     if ($port === false) {
         $ports[] = null;
@@ -103,7 +106,7 @@ foreach ($scenario['listeners'] ?? [] as $l) {
         $port->set($l['set']);
     }
     foreach ($l['events'] ?? [] as $event) {
-        $register($port, $event);
+        $register($port, $event, $i + 1);
     }
     $ports[] = ['host' => $l['host'], 'port' => $port->port, 'sock_type' => (int) $l['sock_type']];
 }
