@@ -16,7 +16,7 @@ const plan: { mutant: string; mustFail: string[]; mustPass: string[] }[] = [
   { mutant: 'truncate-off-by-one', mustFail: ['pool.unixsock.truncate-without-bus', 'pool.unixsock.at-limit'], mustPass: ['pool.unixsock.self-send', 'pool.unixsock.empty-message'] },
   { mutant: 'bus-ignored', mustFail: ['pool.unixsock.bus-no-limit'], mustPass: ['pool.unixsock.truncate-without-bus'] },
   { mutant: 'length-little-endian', mustFail: ['pool.socket.vector.response-one-write'], mustPass: ['pool.unixsock.self-send'] },
-  { mutant: 'server-length-little-endian', mustFail: ['server.framing.length.type-N.body-3', 'server.framing.length.type-n.body-3'], mustPass: ['server.framing.length.type-c.body-3', 'server.framing.eof.check.single'] },
+  { mutant: 'server-length-little-endian', mustFail: ['server.framing.length.type-cap-n.body-3', 'server.framing.length.type-n.body-3'], mustPass: ['server.framing.length.type-c.body-3', 'server.framing.eof.check.single'] },
   { mutant: 'write-dropped', mustFail: ['pool.socket.chunking-property'], mustPass: ['pool.unixsock.self-send'] },
 ];
 

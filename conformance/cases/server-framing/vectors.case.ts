@@ -103,7 +103,8 @@ async function replay(h: Harness, v: Vector): Promise<void> {
 function vectorCase(v: Vector): ConformanceCase {
   const codec = v.id.split('.')[0];
   return defineCase({
-    id: `server.framing.${v.id}`,
+    // Case ids are lowercase; the length type letters are case-sensitive (c vs C), so C → cap-c.
+    id: `server.framing.${v.id.replace(/[A-Z]/g, (m) => `cap-${m.toLowerCase()}`)}`,
     title: v.description,
     // The codec clause the vector was built for, plus the server-level rule it exercises live.
     clauses: [...(v.clauses ?? [v.clause]), (v.expect.error ?? null) === null ? 'server.framing.frames' : v.end && v.expect.error === 8806 ? 'server.framing.partial-dropped' : 'server.framing.error-closes'],
