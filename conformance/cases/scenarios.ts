@@ -21,3 +21,11 @@ export function socketPool(set: Record<string, unknown>, workerNum = 2) {
 export function poolSocketPath(tmpdir: string): string {
   return join(tmpdir, 'pool.sock');
 }
+
+/** Any pool: ipc type, callbacks to register, and optional worker_num/set()/msgqueue key. */
+export function poolOf(ipcType: number, events: string[], o: { workerNum?: number; set?: Record<string, unknown>; key?: number } = {}): PoolScenario {
+  return { kind: 'pool', args: { worker_num: o.workerNum ?? 2, ipc_type: ipcType, msgqueue_key: o.key ?? 0, enable_coroutine: false }, ...(o.set ? { set: o.set } : {}), events };
+}
+
+/** Callbacks of a supervised UNIXSOCK pool: workers with a message loop that report starts and stops. */
+export const LOOP_EVENTS = ['WorkerStart', 'WorkerStop', 'Message'];
