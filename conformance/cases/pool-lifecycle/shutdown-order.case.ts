@@ -8,7 +8,8 @@ export default defineCase({
   title: 'SIGTERM: onShutdown in the master first, then every worker stops at once (onWorkerStop), then start() returns null',
   clauses: ['pool.lifecycle.shutdown-order'],
   features: ['pool', 'pool.ipc.unixsock', 'pool.supervision'],
-  scenario: poolOf(SWOOLE_IPC_UNIXSOCK, ['WorkerStart', 'WorkerStop', 'Message', 'Shutdown']),
+  // A generous max_wait_time: the held onWorkerStop calls must not meet the SIGKILL on a slow machine.
+  scenario: poolOf(SWOOLE_IPC_UNIXSOCK, ['WorkerStart', 'WorkerStop', 'Message', 'Shutdown'], { set: { max_wait_time: 10 } }),
   async run(h) {
     // "At once": each onWorkerStop is held until both workers are in onWorkerStop, which
     // cannot happen if the master stopped them one after the other.

@@ -17,7 +17,8 @@ export function reloadCase(signal: 'SIGUSR1' | 'SIGUSR2'): ConformanceCase {
     title: `${signal} to the master replaces every worker one at a time in id order, same ids, new pids`,
     clauses: ['pool.signals.reload'],
     features: ['pool', 'pool.ipc.unixsock', 'pool.supervision'],
-    scenario: poolOf(SWOOLE_IPC_UNIXSOCK, LOOP_EVENTS, { workerNum: N }),
+    // max_wait_time well above N × LINGER_MS: the reload's SIGKILL timer covers all of it (P25).
+    scenario: poolOf(SWOOLE_IPC_UNIXSOCK, LOOP_EVENTS, { workerNum: N, set: { max_wait_time: 10 } }),
     async run(h) {
       const old = new Map<number, number>(); // pid → id of the first generation
       // For each old worker's onWorkerStop: which other old workers were still alive then.
