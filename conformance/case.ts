@@ -19,6 +19,8 @@ export interface ConformanceCase {
   resources?: string[];
   /** True for fast-check cases: they honour --seed/--runs and report counterexamples. */
   property?: boolean;
+  /** Whole-case budget in ms (scaled by --timeout) when 30 s is too little (model-based cases). */
+  budgetMs?: number;
   /** The scenario the adapter builds; a function gets the case's private dir (for unix paths). */
   scenario: Scenario | ((ctx: { tmpdir: string }) => Scenario);
   run(h: Harness): Promise<void>;

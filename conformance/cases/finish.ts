@@ -12,9 +12,8 @@ export async function stopPool(h: Harness): Promise<void> {
 /** Bound ports from the server's Init event (main port first), after every worker started. */
 export async function startServer(h: Harness, workers = 1): Promise<BoundPort[]> {
   await h.start();
-  const init = await h.waitEvent('Init');
-  const threw = init.args.threw as { message?: string } | undefined;
-  if (threw) throw new AssertionFailure('server constructed', 'no exception', threw);
+  const init = await h.waitEvent(['Init', 'ConstructError']);
+  if (init.name === 'ConstructError') throw new AssertionFailure('server constructed', 'no exception', init.args.threw);
   await h.waitEvents('WorkerStart', workers);
   return init.args.ports as BoundPort[];
 }

@@ -26,3 +26,11 @@ export function poolSocketPath(tmpdir: string): string {
 export function tcpServer(set: Record<string, unknown>, events: string[] = ['Connect', 'Receive', 'Close', 'WorkerStart']): ServerScenario {
   return { kind: 'server', host: '127.0.0.1', port: 0, mode: SWOOLE_BASE, sock_type: SWOOLE_SOCK_TCP, set: { worker_num: 1, ...set }, events };
 }
+
+/** Any pool: ipc type, callbacks to register, and optional worker_num/set()/msgqueue key. */
+export function poolOf(ipcType: number, events: string[], o: { workerNum?: number; set?: Record<string, unknown>; key?: number } = {}): PoolScenario {
+  return { kind: 'pool', args: { worker_num: o.workerNum ?? 2, ipc_type: ipcType, msgqueue_key: o.key ?? 0, enable_coroutine: false }, ...(o.set ? { set: o.set } : {}), events };
+}
+
+/** Callbacks of a supervised UNIXSOCK pool: workers with a message loop that report starts and stops. */
+export const LOOP_EVENTS = ['WorkerStart', 'WorkerStop', 'Message'];

@@ -82,6 +82,20 @@ export interface LogMessage {
 
 export type AdapterMessage = HelloMessage | EventMessage | DoneMessage | LogMessage;
 
+/** Args of the master's pseudo-event Init (before start()). `on` is absent in older adapters. */
+export interface InitArgs {
+  listen: unknown;
+  last_error: number;
+  /** What each on(<event>) of the scenario answered. */
+  on?: Record<string, ActionResult>;
+}
+
+/** Args of the pseudo-event ConstructError: the Pool constructor threw; nothing else runs. */
+export interface ConstructErrorArgs {
+  threw: NonNullable<ActionResult['threw']>;
+  last_error: number;
+}
+
 /**
  * The closed set of actions. An adapter performs them in order inside the callback and
  * reports one ActionResult each; it judges nothing.

@@ -53,3 +53,43 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
     // group already gone
   }
 }
+
+/** True once `pid` has exited (gone from /proc, or a zombie: it runs no more code). */
+export function hasExited(pid: number): boolean {
+  try {
+    const info = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return !info || info.state === 'Z' || info.state === 'X';
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Polls /proc until every pid has exited, up to `ms`; returns the ones still running. A wait
+ * for a condition the kernel knows, not an ordering sleep: nothing else can announce a death.
+ */
+export async function waitExited(pids: number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let left = pids.filter((p) => !hasExited(p));
+  while (left.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    left = left.filter((p) => !hasExited(p));
+  }
+  return left;
+}
+
+/** System V message queues as /proc/sysvipc/msg lists them. */
+export function sysvQueues(): { key: number; msqid: number; qnum: number }[] {
+  let text: string;
+  try {
+    text = readFileSync('/proc/sysvipc/msg', 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 5 && /^-?\d+$/.test(f[0]!))
+    .map((f) => ({ key: Number(f[0]) >>> 0, msqid: Number(f[1]), qnum: Number(f[4]) }));
+}

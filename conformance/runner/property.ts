@@ -7,12 +7,12 @@ import { AssertionFailure } from './errors.ts';
  * counterexample and the seed, so `--seed <n>` replays it exactly. Runs: --runs, else FC_RUNS,
  * else the case's default.
  */
-export async function checkProperty<T>(h: Harness, label: string, arb: fc.Arbitrary<T>, predicate: (v: T) => Promise<void>, defaultRuns = 20): Promise<void> {
+export async function checkProperty<T>(h: Harness, label: string, arb: fc.Arbitrary<T>, predicate: (v: T) => Promise<void>, defaultRuns = 20, o: { timeLimitMs?: number } = {}): Promise<void> {
   const details = await fc.check(
     fc.asyncProperty(arb, async (v) => {
       await predicate(v);
     }),
-    { seed: h.seed, numRuns: h.runs ?? (Number(process.env.FC_RUNS) || defaultRuns), endOnFailure: false, interruptAfterTimeLimit: h.ms(20000) },
+    { seed: h.seed, numRuns: h.runs ?? (Number(process.env.FC_RUNS) || defaultRuns), endOnFailure: false, interruptAfterTimeLimit: h.ms(o.timeLimitMs ?? 20000) },
   );
   if (details.failed) {
     const inner = details.errorInstance;

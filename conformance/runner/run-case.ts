@@ -19,7 +19,7 @@ export async function runCase(c: ConformanceCase, opts: CaseRunOptions): Promise
   const base: Omit<CaseResult, 'status' | 'durationMs'> = { id: c.id, title: c.title, clauses: c.clauses, features: c.features };
   const h = new Harness({ command: opts.command, caseId: c.id, scenario: c.scenario, timeoutMultiplier: opts.timeoutMultiplier, seed: opts.seed, runs: opts.runs, env: opts.env });
   let result: Omit<CaseResult, 'durationMs'>;
-  const budget = Math.round((opts.caseBudgetMs ?? 30000) * opts.timeoutMultiplier);
+  const budget = Math.round((c.budgetMs ?? opts.caseBudgetMs ?? 30000) * opts.timeoutMultiplier);
   let budgetTimer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

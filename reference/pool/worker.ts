@@ -11,6 +11,7 @@ import { PoolFrameDecoder, encodePoolFrame } from '../framing/pool-frame.ts';
 import { DatagramReceiver } from '../ipc/datagram-channel.ts';
 import type { MsgQueueReceiver, NativeAddon } from '../native/api.ts';
 import { ENV_MASTER, ENV_QUEUE, FIRST_EXTRA_FD, type ToMaster, type ToWorker } from './wire.ts';
+import { routeExitThroughStop } from './exit-hook.ts';
 
 export interface WorkerHooks {
   poolIndex: number;
@@ -40,6 +41,8 @@ export class PoolWorker {
   #closers: (() => void)[] = [];
   #done!: () => void;
   readonly done: Promise<void>;
+  /** process.exit as it was before routeExitThroughStop (the worker's own way out). */
+  readonly #realExit = process.exit.bind(process);
 
   constructor(hooks: WorkerHooks) {
     this.#h = hooks;
@@ -53,7 +56,7 @@ export class PoolWorker {
       else if (m.t === 'pids') this.#h.onPids(m.pids);
     });
     // The master died (or closed the channel) before we finished: leave at once.
-    process.on('disconnect', () => process.exit(this.#stopped ? this.#exitCode : 1));
+    process.on('disconnect', () => this.#realExit(this.#stopped ? this.#exitCode : 1));
     this.#h.native(); // load the addon while still a standby, not on the restart path
     process.send!({ t: 'ready', poolIndex: this.#h.poolIndex, workerNum: this.#h.workerNum, ipcType: this.#h.ipcType } satisfies ToMaster);
     return this.done;
@@ -65,6 +68,7 @@ export class PoolWorker {
     native.setParentDeathSignal(9);
     if (native.getppid() !== expected) process.exit(1); // the master died before prctl took effect
     this.#h.onAssigned(m.id, m.masterPid, m.pids);
+    routeExitThroughStop((code) => !this.#stopping && (this.stop(code), true), this.#realExit);
     // SIGTERM: graceful when we have a message loop (P24), Node's default (immediate death) otherwise.
     if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
     // onWorkerStart counts as a callback in flight: stop()/detach() inside it wait for it to return.
@@ -212,6 +216,6 @@ export class PoolWorker {
     } catch (err) {
       console.error(err);
     }
-    process.exit(this.#exitCode);
+    this.#realExit(this.#exitCode);
   }
 }

@@ -45,3 +45,13 @@ t.test('speaks the protocol end to end (stand-in extension)', { skip: hasPcntl ?
   t.equal(r.code, 0, r.out);
   t.match(r.out, /^6 passed, 0 failed$/m);
 });
+
+t.test('reports a throwing constructor and each on() result (stand-in extension)', { skip: hasPcntl ? false : 'php with pcntl+sockets not installed' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'swc-php-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const none = join(dir, 'none.json');
+  writeFileSync(none, JSON.stringify({ implementation: 'stub', failures: {} }));
+  const r = await cli(['run', '--impl', 'swoole-php', '--filter', 'pool.api.worker-num-*,pool.api.unknown-event,pool.api.message-with-ipc-none', '--expectations', none], { SWC_SWOOLE_STUB: stub });
+  t.equal(r.code, 0, r.out);
+  t.match(r.out, /^4 passed, 0 failed$/m);
+});

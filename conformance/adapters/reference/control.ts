@@ -1,6 +1,10 @@
 import net from 'node:net';
 import type { Action, ActionResult, DoMessage, Role } from '../../protocol/messages.ts';
 
+// Taken before a Pool worker reroutes process.exit through its graceful stop: losing the
+// runner must end the process at once, not wait for a callback that can never be answered.
+const hardExit = process.exit.bind(process);
+
 /**
  * The adapter side of the control channel, for TypeScript adapters: one connection per process
  * (opened lazily, reopened if the pid changed), hello first, then event → do → done.
@@ -49,7 +53,7 @@ export class ControlClient {
       }
     });
     // The runner going away ends the case: exit instead of running unobserved.
-    sock.on('close', () => process.exit(70));
+    sock.on('close', () => hardExit(70));
     sock.on('error', () => {});
     sock.unref();
     this.#sock = sock;

@@ -22,6 +22,12 @@ export function toWire(v: unknown): unknown {
   return v;
 }
 
+/** How a thrown error is reported (ActionResult.threw): numeric code or null, message, class. */
+export function threwOf(e: unknown): NonNullable<ActionResult['threw']> {
+  const err = e as { code?: unknown; message?: string; name?: string };
+  return { code: typeof err.code === 'number' ? err.code : null, message: String(err?.message ?? e), class: err?.name ?? 'Error' };
+}
+
 function isArgRef(v: unknown): v is { $arg: string } {
   return typeof v === 'object' && v !== null && typeof (v as { $arg?: unknown }).$arg === 'string';
 }
@@ -67,8 +73,7 @@ export async function perform(actions: Action[], t: Target, cbArgs: Record<strin
         if (a.prop !== undefined && ret && typeof ret === 'object') ret = (ret as Record<string, unknown>)[a.prop];
         out.results.push({ ret: toWire(ret), last_error: t.lastError() });
       } catch (e) {
-        const err = e as { code?: unknown; message?: string; name?: string };
-        out.results.push({ ret: null, last_error: t.lastError(), threw: { code: typeof err.code === 'number' ? err.code : null, message: String(err.message), class: err.name ?? 'Error' } });
+        out.results.push({ ret: null, last_error: t.lastError(), threw: threwOf(e) });
       }
     } else if ('report' in a) {
       out.results.push({ ret: Object.fromEntries(a.report.map((k) => [k, toWire(t.object[k])])) });

@@ -4,7 +4,7 @@ import { ControlClient } from './control.ts';
 import { claimMaster, delegator, targetOf } from './delegate.ts';
 import type { ReferenceModule } from './main.ts';
 import type { AdapterIdentity } from './pool-adapter.ts';
-import { toWire } from './perform.ts';
+import { threwOf, toWire } from './perform.ts';
 
 /** The reference Server's surface as this adapter uses it (Swoole's names). */
 export interface ServerLike {
@@ -70,9 +70,8 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
     server = new Server(scenario.host, scenario.port, scenario.mode, scenario.sock_type);
   } catch (e) {
     // S1/h15: a taken port or a bad host makes the constructor throw; report it and stop.
-    const err = e as { code?: unknown; message?: string; name?: string };
     const bare = delegator(control, targetOf({}, () => ref.swooleLastError?.() ?? 0));
-    await bare('Init', 'master', { ports: [], last_error: 0, threw: { code: typeof err.code === 'number' ? err.code : null, message: String(err.message), class: err.name ?? 'Error' } });
+    await bare('ConstructError', 'master', { threw: threwOf(e), last_error: ref.swooleLastError?.() ?? 0 });
     process.exit(0);
   }
   const delegate = delegator(control, targetOf(server, lastError));
@@ -112,8 +111,7 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
     ret = await server.start();
   } catch (e) {
     // A start() that throws (missing callback, unsupported setting) is reported, not a crash.
-    const err = e as { code?: unknown; message?: string; name?: string };
-    if (isMaster) await delegate('Return', 'master', { ret: null, last_error: lastError(), threw: { code: typeof err.code === 'number' ? err.code : null, message: String(err.message), class: err.name ?? 'Error' } });
+    if (isMaster) await delegate('Return', 'master', { ret: null, last_error: lastError(), threw: threwOf(e) });
     process.exit(0);
   }
   if (isMaster) await delegate('Return', 'master', { ret: toWire(ret), last_error: lastError() });

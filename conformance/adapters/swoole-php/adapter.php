@@ -170,7 +170,7 @@ function swc_perform(array $actions, object $target, array $cbArgs = []): array
                 }
                 $results[] = ['ret' => swc_to_wire($ret), 'last_error' => swoole_last_error()];
             } catch (\Throwable $e) {
-                $results[] = ['ret' => null, 'last_error' => swoole_last_error(), 'threw' => ['code' => $e->getCode(), 'message' => $e->getMessage(), 'class' => get_class($e)]];
+                $results[] = ['ret' => null, 'last_error' => swoole_last_error(), 'threw' => swc_threw($e)];
             }
         } elseif (isset($a['report'])) {
             $facts = [];
@@ -179,7 +179,11 @@ function swc_perform(array $actions, object $target, array $cbArgs = []): array
             }
             $results[] = ['ret' => (object) $facts];
         } elseif (array_key_exists('sleep_ms', $a)) {
-            usleep((int) $a['sleep_ms'] * 1000);
+            // A signal (even one a handler ignores) cuts usleep short: sleep out the rest.
+            $until = microtime(true) + ((int) $a['sleep_ms']) / 1000;
+            while (($left = $until - microtime(true)) > 0) {
+                usleep((int) ceil($left * 1e6));
+            }
             $results[] = ['ret' => null];
         } elseif (array_key_exists('return', $a)) {
             $return = swc_from_wire($a['return'], $cbArgs);
@@ -226,7 +230,21 @@ if (($scenario['kind'] ?? '') !== 'pool') {
 }
 $masterPid = getmypid();
 $args = $scenario['args'];
-$pool = new Swoole\Process\Pool((int) $args['worker_num'], (int) $args['ipc_type'], (int) $args['msgqueue_key'], (bool) $args['enable_coroutine']);
+/** How a throw is reported (ActionResult.threw). */
+function swc_threw(\Throwable $e): array
+{
+    return ['code' => $e->getCode(), 'message' => $e->getMessage(), 'class' => get_class($e)];
+}
+
+try {
+    $pool = new Swoole\Process\Pool((int) $args['worker_num'], (int) $args['ipc_type'], (int) $args['msgqueue_key'], (bool) $args['enable_coroutine']);
+} catch (\Throwable $e) {
+    // The constructor threw (e.g. worker_num 0): report it; there is no pool to start.
+    [$seq, $actions] = $control->event('ConstructError', 'master', null, ['threw' => swc_threw($e), 'last_error' => swoole_last_error()]);
+    [$results] = swc_perform($actions, new \stdClass());
+    $control->done($seq, $results);
+    exit(0);
+}
 
 $delegate = function (string $name, string $role, array $eventArgs) use ($control, $pool, &$masterPid) {
     $workerId = $role === 'master' ? null : (is_int($pool->workerId ?? null) && $pool->workerId >= 0 ? $pool->workerId : null);
@@ -245,9 +263,11 @@ $delegate = function (string $name, string $role, array $eventArgs) use ($contro
 if (isset($scenario['set'])) {
     $pool->set($scenario['set']);
 }
+// What each on() answered (false for an unknown name, a throw for onMessage with ipc NONE).
+$onResults = [];
 foreach ($scenario['events'] as $event) {
     $role = in_array($event, ['Start', 'Shutdown'], true) ? 'master' : 'worker';
-    $pool->on($event, function ($p, $arg = null) use ($event, $role, $delegate) {
+    $cb = function ($p, $arg = null) use ($event, $role, $delegate) {
         $eventArgs = [];
         if ($event === 'Message') {
             $eventArgs['data'] = swc_summary((string) $arg);
@@ -255,14 +275,19 @@ foreach ($scenario['events'] as $event) {
             $eventArgs['worker_id'] = $arg;
         }
         return $delegate($event, $role, $eventArgs);
-    });
+    };
+    try {
+        $onResults[$event] = ['ret' => swc_to_wire($pool->on($event, $cb)), 'last_error' => swoole_last_error()];
+    } catch (\Throwable $e) {
+        $onResults[$event] = ['ret' => null, 'last_error' => swoole_last_error(), 'threw' => swc_threw($e)];
+    }
 }
 $listenRet = null;
 if (isset($scenario['listen'])) {
     $l = $scenario['listen'];
     $listenRet = $pool->listen((string) $l['host'], (int) $l['port'], (int) ($l['backlog'] ?? 2048));
 }
-$delegate('Init', 'master', ['listen' => $listenRet, 'last_error' => swoole_last_error()]);
+$delegate('Init', 'master', ['listen' => $listenRet, 'last_error' => swoole_last_error(), 'on' => (object) $onResults]);
 $ret = $pool->start();
 if (getmypid() === $masterPid) {
     $delegate('Return', 'master', ['ret' => swc_to_wire($ret), 'last_error' => swoole_last_error()]);

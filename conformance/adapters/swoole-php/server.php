@@ -35,11 +35,6 @@ function swc_plain($v)
     return $v;
 }
 
-function swc_threw(\Throwable $e): array
-{
-    return ['code' => $e->getCode(), 'message' => $e->getMessage(), 'class' => get_class($e)];
-}
-
 $masterPid = getmypid();
 $server = null;
 $delegate = function (string $name, string $role, array $eventArgs, array $raw = []) use ($control, &$server) {
@@ -60,7 +55,7 @@ try {
     $server = new Swoole\Server((string) $scenario['host'], (int) $scenario['port'], (int) $scenario['mode'], (int) $scenario['sock_type']);
 } catch (\Throwable $e) {
     // A taken port or a bad host makes the constructor throw (observed h15).
-    $delegate('Init', 'master', ['ports' => [], 'last_error' => swoole_last_error(), 'threw' => swc_threw($e)]);
+    $delegate('ConstructError', 'master', ['threw' => swc_threw($e), 'last_error' => swoole_last_error()]);
     exit(0);
 }
 

@@ -1,0 +1,3 @@
+import { reloadCase } from './reload.ts';
+
+export default reloadCase('SIGUSR1');
