@@ -1,0 +1,67 @@
+// Fd-level calls for the synchronous Process API: wait for one fd with a timeout (poll),
+// duplicate an fd (dup, CLOEXEC) and half-close a socket (shutdown).
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "common.h"
+
+namespace swn {
+namespace {
+
+// pollFd(fd, 'in' | 'out', timeoutMs) -> 'ready' | 'timeout' | 'hup' (peer gone, nothing to read).
+Napi::Value PollFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0, "fd");
+  if (!info[1].IsString()) ThrowType(env, "events must be 'in' or 'out'");
+  std::string ev = info[1].As<Napi::String>().Utf8Value();
+  if (ev != "in" && ev != "out") ThrowType(env, "events must be 'in' or 'out'");
+  int timeout = static_cast<int>(IntArg(info, 2, "timeoutMs", -1, INT32_MAX));
+  struct pollfd p = {fd, static_cast<short>(ev == "in" ? POLLIN : POLLOUT), 0};
+  int r;
+  do {
+    r = poll(&p, 1, timeout);
+  } while (r < 0 && errno == EINTR);  // a signal restarts the full timeout; callers' timeouts are coarse
+  if (r < 0) ThrowErrno(env, errno, "poll");
+  if (r == 0) return Napi::String::New(env, "timeout");
+  if (p.revents & POLLNVAL) ThrowErrno(env, EBADF, "poll");
+  if (p.revents & (POLLIN | POLLOUT)) return Napi::String::New(env, "ready");
+  return Napi::String::New(env, "hup");
+}
+
+Napi::Value Dup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0, "fd");
+  int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (r < 0) ThrowErrno(env, errno, "dup");
+  return Napi::Number::New(env, r);
+}
+
+// shutdown(fd, 'read' | 'write' | 'both').
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0, "fd");
+  if (!info[1].IsString()) ThrowType(env, "how must be 'read', 'write' or 'both'");
+  std::string how = info[1].As<Napi::String>().Utf8Value();
+  int h;
+  if (how == "read") h = SHUT_RD;
+  else if (how == "write") h = SHUT_WR;
+  else if (how == "both") h = SHUT_RDWR;
+  else ThrowType(env, "how must be 'read', 'write' or 'both'");
+  if (shutdown(fd, h) < 0) ThrowErrno(env, errno, "shutdown");
+  return env.Undefined();
+}
+
+}  // namespace
+
+void InitFdOps(Napi::Env env, Napi::Object exports) {
+  exports.Set("pollFd", Napi::Function::New<PollFd>(env, "pollFd"));
+  exports.Set("dup", Napi::Function::New<Dup>(env, "dup"));
+  exports.Set("shutdown", Napi::Function::New<Shutdown>(env, "shutdown"));
+}
+
+}  // namespace swn
