@@ -4,3 +4,4 @@ export { ErrorCode, SwooleError, errorName, type ErrorName, type FramingError } 
 export { swooleLastError } from './last-error.ts';
 export { Pool, type PoolProcess, type PoolOptions } from './pool/index.ts';
 export * as framing from './framing/index.ts';
+export { Process, ProcessSocket, type ProcessCallback, type ProcessHandleInit, type WaitResult } from './process/index.ts';
