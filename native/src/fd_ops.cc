@@ -1,5 +1,7 @@
 // Fd-level calls for the synchronous Process API: wait for one fd with a timeout (poll),
-// duplicate an fd (dup, CLOEXEC) and half-close a socket (shutdown).
+// non-blocking send/recv that report EAGAIN as a value (the sync pipe's hot path; an exception
+// per EAGAIN would cost more than the syscall), duplicate an fd (dup, CLOEXEC) and half-close
+// a socket (shutdown).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -33,6 +35,34 @@ Napi::Value PollFd(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, "hup");
 }
 
+// trySend(fd, buf, offset, length) -> bytes sent, or -errno (e.g. -EAGAIN). MSG_DONTWAIT|MSG_NOSIGNAL.
+Napi::Value TrySend(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0, "fd");
+  Napi::Buffer<uint8_t> buf = BufferArg(info, 1, "buf");
+  size_t off = static_cast<size_t>(IntArg(info, 2, "offset", 0, static_cast<int64_t>(buf.Length())));
+  size_t len = static_cast<size_t>(IntArg(info, 3, "length", 0, static_cast<int64_t>(buf.Length() - off)));
+  ssize_t r;
+  do {
+    r = send(fd, buf.Data() + off, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  return Napi::Number::New(env, r < 0 ? -errno : static_cast<double>(r));
+}
+
+// tryRecv(fd, buf, length) -> bytes read (0 at EOF / an empty datagram), or -errno. MSG_DONTWAIT;
+// a datagram longer than length is cut (the kernel drops the rest).
+Napi::Value TryRecv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info, 0, "fd");
+  Napi::Buffer<uint8_t> buf = BufferArg(info, 1, "buf");
+  size_t len = static_cast<size_t>(IntArg(info, 2, "length", 0, static_cast<int64_t>(buf.Length())));
+  ssize_t r;
+  do {
+    r = recv(fd, buf.Data(), len, MSG_DONTWAIT);
+  } while (r < 0 && errno == EINTR);
+  return Napi::Number::New(env, r < 0 ? -errno : static_cast<double>(r));
+}
+
 Napi::Value Dup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = FdArg(info, 0, "fd");
@@ -60,6 +90,8 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
 
 void InitFdOps(Napi::Env env, Napi::Object exports) {
   exports.Set("pollFd", Napi::Function::New<PollFd>(env, "pollFd"));
+  exports.Set("trySend", Napi::Function::New<TrySend>(env, "trySend"));
+  exports.Set("tryRecv", Napi::Function::New<TryRecv>(env, "tryRecv"));
   exports.Set("dup", Napi::Function::New<Dup>(env, "dup"));
   exports.Set("shutdown", Napi::Function::New<Shutdown>(env, "shutdown"));
 }

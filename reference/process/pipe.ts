@@ -1,22 +1,27 @@
 /**
  * One end of a Process pipe (a SOCK_DGRAM or SOCK_STREAM socketpair end) driven synchronously,
- * like Swoole's sync mode: write() and read() block the calling thread. Each call waits with
- * poll(2) first, so it works whether or not something (an exported socket, Node's stdio)
- * has made the shared file description non-blocking, and so a wait can notice that the peer
- * process is gone instead of blocking forever on a datagram socket (which never reports EOF).
+ * like Swoole's sync mode: write() and read() block the calling thread. Each call tries a
+ * non-blocking send/recv and waits with poll(2) only when that would block, so it works
+ * whether or not something (an exported socket, Node's stdio) made the shared file
+ * description non-blocking, and a wait can notice that the peer process is gone instead of
+ * blocking forever on a datagram socket (which never reports EOF).
  */
-import { readSync, writeSync } from 'node:fs';
-import type { NativeAddon } from '../native/api.ts';
+import { constants } from 'node:os';
+import type { ErrnoError, NativeAddon } from '../native/api.ts';
 
 export type PipeType = 'dgram' | 'stream';
 
 /** How often a blocked read/write re-checks that the peer process still exists. */
 const LIVENESS_SLICE_MS = 100;
 
-const isAgain = (e: unknown): boolean => {
-  const code = (e as { code?: string }).code;
-  return code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR';
-};
+const { EAGAIN, EPIPE } = constants.errno;
+const errnoNames = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** The addon's error shape, for failures it reported as -errno values. */
+function errnoError(errno: number, syscall: string): ErrnoError {
+  const code = errnoNames.get(errno) ?? `E${errno}`;
+  return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
+}
 
 export class ProcessPipe {
   readonly type: PipeType;
@@ -24,6 +29,7 @@ export class ProcessPipe {
   #fd: number;
   readonly #owned: boolean;
   readonly #peerGone: () => boolean;
+  #scratch = Buffer.allocUnsafe(0);
 
   /**
    * `owned`: close() closes the fd (false for a handle onto an fd someone else manages).
@@ -58,29 +64,24 @@ export class ProcessPipe {
   write(data: Buffer): number {
     let off = 0;
     for (;;) {
-      if (!this.#await('out')) throw Object.assign(new Error('the peer process is gone'), { code: 'EPIPE' });
-      try {
-        const n = writeSync(this.#fd, data, off, data.length - off);
+      const n = this.#native.trySend(this.#fd, data, off, data.length - off);
+      if (n >= 0) {
         if (this.type === 'dgram') return n;
         off += n;
         if (off >= data.length) return off;
-      } catch (e) {
-        if (!isAgain(e)) throw e;
-      }
+      } else if (n !== -EAGAIN) throw errnoError(-n, 'send');
+      else if (!this.#await('out')) throw errnoError(EPIPE, 'send');
     }
   }
 
   /** One read of at most `size` bytes: a datagram (cut to size) or what the stream has. Empty at EOF or when the peer is gone. */
   read(size: number): Buffer {
-    const buf = Buffer.allocUnsafe(size);
+    if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafe(Math.max(size, 65536));
     for (;;) {
+      const n = this.#native.tryRecv(this.#fd, this.#scratch, size);
+      if (n >= 0) return Buffer.from(this.#scratch.subarray(0, n));
+      if (n !== -EAGAIN) throw errnoError(-n, 'recv');
       if (!this.#await('in')) return Buffer.alloc(0);
-      try {
-        const n = readSync(this.#fd, buf, 0, size, null);
-        return n === size ? buf : Buffer.from(buf.subarray(0, n));
-      } catch (e) {
-        if (!isAgain(e)) throw e;
-      }
     }
   }
 

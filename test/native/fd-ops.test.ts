@@ -39,3 +39,23 @@ t.test('pollFd argument checks', async (t) => {
   t.throws(() => native.pollFd(0, 'up' as never, 0), isTypeError);
   t.throws(() => native.pollFd(0, 'in', -2), isTypeError);
 });
+
+t.test('trySend / tryRecv: counts, -EAGAIN as a value, datagrams cut to length', async (t) => {
+  const before = openFds();
+  const [a, b] = native.socketpair('dgram');
+  const buf = Buffer.alloc(16);
+  t.equal(native.tryRecv(b, buf, 16), -11, 'empty: -EAGAIN, no throw');
+  t.equal(native.trySend(a, Buffer.from('hello world'), 6, 5), 5, 'offset/length');
+  t.equal(native.tryRecv(b, buf, 16), 5);
+  t.equal(buf.toString('utf8', 0, 5), 'world');
+  t.equal(native.trySend(a, Buffer.from('abcdef'), 0, 6), 6);
+  t.equal(native.tryRecv(b, buf, 3), 3, 'a longer datagram is cut');
+  t.equal(native.tryRecv(b, buf, 16), -11, 'and its rest is gone');
+  native.close(b);
+  t.equal(native.trySend(a, Buffer.from('x'), 0, 1), -111, 'peer closed: -ECONNREFUSED');
+  native.close(a);
+  t.equal(native.trySend(a, Buffer.from('x'), 0, 1), -9, 'closed fd: -EBADF');
+  t.throws(() => native.trySend(0, Buffer.from('x'), 0, 2), isTypeError, 'length beyond the buffer');
+  t.throws(() => native.tryRecv(0, 'x' as never, 1), isTypeError);
+  t.equal(openFds(), before, 'no fd leaked');
+});
