@@ -38,7 +38,7 @@ t.test('clause:process.pipe.invalid-type bad pipe types throw a typed error; bad
   t.throws(() => new Process(noop, false, 1.5), TypeError);
 });
 
-t.test('clause:process.pipe.no-pipe pipe_type 0: every pipe call is false with 507', async (t) => {
+t.test('clause:process.pipe.no-pipe clause:process.socket.export pipe_type 0: every pipe call is false with 507', async (t) => {
   const p = new Process(noop, false, 0);
   t.equal(p.pipe, null);
   t.same(withError(() => p.write('x')), [false, 507]);
