@@ -239,6 +239,9 @@ export class Process {
 
   #spawn(): number | false {
     if (this.pid > 0 && children.isLive(this.pid)) return fail(ErrorCode.WRONG_OPERATION, 'process has already been started');
+    if (process.argv[1] === undefined) {
+      throw new SwooleError(ErrorCode.INVALID_WORKER_SETUP, 'Process.start() needs an entry script for the child to re-run (this process has none: eval or REPL)');
+    }
     // A restart after the child ended gets a fresh pipe (the old child end was handed over).
     if (this.#pipeType > 0 && this.#childEnd < 0) this.#newPipe();
     const n = addon();

@@ -104,11 +104,12 @@ t.test('clause:process.kill.probe clause:process.start.already-started clause:pr
 
 t.test('clause:process.exit.code exit codes; exit() elsewhere is refused', async (t) => {
   const a = await run(t, 'exit');
-  const e = ev(a, 'exit') as { notHere: unknown; w: { code: number; signal: number }; big: { code: number }; pipe: unknown };
+  const e = ev(a, 'exit') as { notHere: unknown; w: { code: number; signal: number }; big: { code: number }; crash: { code: number }; pipe: unknown };
   t.same(e.notHere, { ret: false, err: 509 }, 'not the current process');
   t.equal(e.w.code, 7);
   t.equal(e.w.signal, 0);
   t.equal(e.big.code, 1, 'exit(300) warns and exits 1');
+  t.equal(e.crash.code, 255, 'an uncaught error in the callback: status 255');
   t.equal(e.pipe, null, 'pipe_type 0: no pipe');
 });
 
@@ -183,4 +184,13 @@ t.test('clause:process.handle.existing a handle over an existing child and its p
   t.equal(h.hpid, true);
   t.equal(h.stillOpen, true, 'closing a handle that does not own the fd leaves it open');
   reaped(t, a);
+});
+
+t.test('clause:process.start.wrong-setup no entry script (eval): start() throws 8809 at once', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const ref = new URL('../../reference/index.ts', import.meta.url).href;
+  const src = `const { Process } = await import(${JSON.stringify(ref)}); try { new Process(() => {}).start(); console.log('no-throw'); } catch (e) { console.log(e.code); }`;
+  const r = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', src], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.stdout.trim(), '8809');
+  t.equal(r.status, 0);
 });
