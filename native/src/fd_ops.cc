@@ -35,31 +35,53 @@ Napi::Value PollFd(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, "hup");
 }
 
-// trySend(fd, buf, offset, length) -> bytes sent, or -errno (e.g. -EAGAIN). MSG_DONTWAIT|MSG_NOSIGNAL.
+// One non-blocking attempt; on EAGAIN with waitMs != 0, one poll(waitMs) and one more attempt.
+// Doing the wait here saves a JS round trip per blocked message on the pipe's hot path.
+template <typename Op>
+ssize_t AttemptThenWait(int fd, short events, int waitMs, Op op) {
+  ssize_t r;
+  do {
+    r = op();
+  } while (r < 0 && errno == EINTR);
+  if (r >= 0 || errno != EAGAIN || waitMs == 0) return r;
+  struct pollfd p = {fd, events, 0};
+  int pr;
+  do {
+    pr = poll(&p, 1, waitMs);
+  } while (pr < 0 && errno == EINTR);
+  if (pr <= 0) {
+    if (pr == 0) errno = EAGAIN;
+    return -1;
+  }
+  do {
+    r = op();
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+// trySend(fd, buf, offset, length, waitMs = 0) -> bytes sent, or -errno (-EAGAIN: still full).
+// MSG_DONTWAIT|MSG_NOSIGNAL.
 Napi::Value TrySend(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = FdArg(info, 0, "fd");
   Napi::Buffer<uint8_t> buf = BufferArg(info, 1, "buf");
   size_t off = static_cast<size_t>(IntArg(info, 2, "offset", 0, static_cast<int64_t>(buf.Length())));
   size_t len = static_cast<size_t>(IntArg(info, 3, "length", 0, static_cast<int64_t>(buf.Length() - off)));
-  ssize_t r;
-  do {
-    r = send(fd, buf.Data() + off, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-  } while (r < 0 && errno == EINTR);
+  int waitMs = static_cast<int>(OptIntArg(info, 4, "waitMs", -1, INT32_MAX, 0));
+  ssize_t r = AttemptThenWait(fd, POLLOUT, waitMs, [&] { return send(fd, buf.Data() + off, len, MSG_DONTWAIT | MSG_NOSIGNAL); });
   return Napi::Number::New(env, r < 0 ? -errno : static_cast<double>(r));
 }
 
-// tryRecv(fd, buf, length) -> bytes read (0 at EOF / an empty datagram), or -errno. MSG_DONTWAIT;
-// a datagram longer than length is cut (the kernel drops the rest).
+// tryRecv(fd, buf, length, waitMs = 0) -> bytes read (0 at EOF / an empty datagram), or -errno
+// (-EAGAIN: still nothing). MSG_DONTWAIT; a datagram longer than length is cut (the kernel
+// drops the rest).
 Napi::Value TryRecv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = FdArg(info, 0, "fd");
   Napi::Buffer<uint8_t> buf = BufferArg(info, 1, "buf");
   size_t len = static_cast<size_t>(IntArg(info, 2, "length", 0, static_cast<int64_t>(buf.Length())));
-  ssize_t r;
-  do {
-    r = recv(fd, buf.Data(), len, MSG_DONTWAIT);
-  } while (r < 0 && errno == EINTR);
+  int waitMs = static_cast<int>(OptIntArg(info, 3, "waitMs", -1, INT32_MAX, 0));
+  ssize_t r = AttemptThenWait(fd, POLLIN, waitMs, [&] { return recv(fd, buf.Data(), len, MSG_DONTWAIT); });
   return Napi::Number::New(env, r < 0 ? -errno : static_cast<double>(r));
 }
 

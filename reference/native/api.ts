@@ -155,10 +155,14 @@ export interface NativeAddon {
   execve(path: string, argv: readonly string[], env: readonly string[], keepFds?: readonly number[]): never;
   /** poll(2) on one fd: 'ready' when readable/writable, 'hup' when the peer is gone and nothing is readable, 'timeout' after `timeoutMs` (-1 waits forever). */
   pollFd(fd: number, events: 'in' | 'out', timeoutMs: number): 'ready' | 'timeout' | 'hup';
-  /** send(MSG_DONTWAIT|MSG_NOSIGNAL) of buf[offset, offset+length): bytes sent, or -errno (-EAGAIN when full). Never throws for a syscall failure. */
-  trySend(fd: number, buf: Buffer, offset: number, length: number): number;
-  /** recv(MSG_DONTWAIT) into buf[0, length): bytes read (0: EOF or an empty datagram), or -errno (-EAGAIN when empty). A longer datagram is cut. */
-  tryRecv(fd: number, buf: Buffer, length: number): number;
+  /**
+   * send(MSG_DONTWAIT|MSG_NOSIGNAL) of buf[offset, offset+length): bytes sent, or -errno
+   * (-EAGAIN when full). With waitMs (-1: forever), a full socket is polled that long and the
+   * send tried once more. Never throws for a syscall failure.
+   */
+  trySend(fd: number, buf: Buffer, offset: number, length: number, waitMs?: number): number;
+  /** recv(MSG_DONTWAIT) into buf[0, length): bytes read (0: EOF or an empty datagram), or -errno (-EAGAIN when empty); waitMs as for trySend. A longer datagram is cut. */
+  tryRecv(fd: number, buf: Buffer, length: number, waitMs?: number): number;
   /** fcntl(F_DUPFD_CLOEXEC): a new fd sharing the open file description. */
   dup(fd: number): number;
   /** shutdown(2) of a socket. */

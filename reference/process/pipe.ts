@@ -51,26 +51,23 @@ export class ProcessPipe {
     return this.#fd < 0;
   }
 
-  /** Blocks until `events` is possible; false when the peer process is gone first. */
-  #await(events: 'in' | 'out'): boolean {
-    for (;;) {
-      const r = this.#native.pollFd(this.#fd, events, LIVENESS_SLICE_MS);
-      if (r !== 'timeout') return true;
-      if (this.#peerGone()) return this.#native.pollFd(this.#fd, events, 0) !== 'timeout';
-    }
+  /** After a wait slice passed with nothing: false when the peer process is gone and the fd is still not ready. */
+  #peerStillThere(events: 'in' | 'out'): boolean {
+    return !this.#peerGone() || this.#native.pollFd(this.#fd, events, 0) !== 'timeout';
   }
 
   /** Datagram: one message. Stream: every byte. Returns the bytes written; throws an errno error. */
   write(data: Buffer): number {
     let off = 0;
     for (;;) {
-      const n = this.#native.trySend(this.#fd, data, off, data.length - off);
+      // Each call waits up to one slice when the socket is full, then we check on the peer.
+      const n = this.#native.trySend(this.#fd, data, off, data.length - off, LIVENESS_SLICE_MS);
       if (n >= 0) {
         if (this.type === 'dgram') return n;
         off += n;
         if (off >= data.length) return off;
       } else if (n !== -EAGAIN) throw errnoError(-n, 'send');
-      else if (!this.#await('out')) throw errnoError(EPIPE, 'send');
+      else if (!this.#peerStillThere('out')) throw errnoError(EPIPE, 'send');
     }
   }
 
@@ -78,10 +75,10 @@ export class ProcessPipe {
   read(size: number): Buffer {
     if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafe(Math.max(size, 65536));
     for (;;) {
-      const n = this.#native.tryRecv(this.#fd, this.#scratch, size);
+      const n = this.#native.tryRecv(this.#fd, this.#scratch, size, LIVENESS_SLICE_MS);
       if (n >= 0) return Buffer.from(this.#scratch.subarray(0, n));
       if (n !== -EAGAIN) throw errnoError(-n, 'recv');
-      if (!this.#await('in')) return Buffer.alloc(0);
+      if (!this.#peerStillThere('in')) return Buffer.alloc(0);
     }
   }
 

@@ -51,6 +51,11 @@ t.test('trySend / tryRecv: counts, -EAGAIN as a value, datagrams cut to length',
   t.equal(native.trySend(a, Buffer.from('abcdef'), 0, 6), 6);
   t.equal(native.tryRecv(b, buf, 3), 3, 'a longer datagram is cut');
   t.equal(native.tryRecv(b, buf, 16), -11, 'and its rest is gone');
+  const t0 = Date.now();
+  t.equal(native.tryRecv(b, buf, 16, 30), -11, 'with waitMs: still -EAGAIN after the wait');
+  t.ok(Date.now() - t0 >= 25, 'it waited');
+  t.equal(native.trySend(a, Buffer.from('later'), 0, 5, 30), 5);
+  t.equal(native.tryRecv(b, buf, 16, -1), 5, 'data already there: no wait');
   native.close(b);
   t.equal(native.trySend(a, Buffer.from('x'), 0, 1), -111, 'peer closed: -ECONNREFUSED');
   native.close(a);
