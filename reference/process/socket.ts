@@ -43,10 +43,14 @@ export class ProcessSocket {
       this.#dgram = native.openDatagram(fd);
       this.#dgram.ref(false);
     } else {
-      const s = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
+      // onread: libuv reads into one buffer and pause() really stops reading, so the socket
+      // takes from the kernel only while a recv() waits (at most one buffer ahead).
+      const scratch = Buffer.allocUnsafe(DGRAM_MAX);
+      // (@types/node lists onread for connect() only; Node 20's constructor takes it too.)
+      const opts = { fd, readable: true, writable: true, allowHalfOpen: true, onread: { buffer: scratch, callback: (n: number) => void this.#arrived([Buffer.from(scratch.subarray(0, n))]) } };
+      const s = new net.Socket(opts as net.SocketConstructorOpts);
       s.pause();
       s.unref();
-      s.on('data', (chunk: Buffer) => this.#arrived([chunk]));
       s.on('end', () => {
         this.#eof = true;
         this.#deliver();

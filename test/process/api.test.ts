@@ -206,3 +206,25 @@ t.test('set() validates; unknown keys warn', async (t) => {
   t.equal(swooleLastError(), 0);
   t.throws(() => p.set(null as never), TypeError);
 });
+
+t.test('clause:process.socket.export clause:process.pipe.stream-bytes a stream socket reads only while recv() waits', async (t) => {
+  const before = openFds();
+  const [a, b] = native.socketpair('stream');
+  const ha = Process.fromHandle({ id: 0, pid: process.pid, pipe: a, pipeType: 'stream', ownsPipe: true });
+  const hb = Process.fromHandle({ id: 1, pid: process.pid, pipe: b, pipeType: SOCK_STREAM, ownsPipe: true });
+  const sb = hb.exportSocket();
+  if (!sb) throw new Error('no socket');
+  ha.write('first');
+  await new Promise((r) => setImmediate(r)); // give the loop a turn: an eager socket would read now
+  t.equal(hb.read().toString(), 'first', 'the idle socket left the bytes to read()');
+  const pending = sb.recv(3);
+  ha.write('second');
+  t.equal((await pending)!.toString(), 'sec', 'recv(3) takes at most 3 bytes');
+  t.equal((await sb.recv())!.toString(), 'ond', 'the rest stays queued in the socket');
+  ha.close(Process.PIPE_WRITE);
+  t.equal((await sb.recv() as Buffer).length, 0, 'EOF after PIPE_WRITE: empty');
+  sb.close();
+  ha.close();
+  hb.close();
+  t.equal(openFds(), before, 'no fd leaked');
+});
