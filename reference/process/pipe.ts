@@ -15,7 +15,8 @@ export type PipeType = 'dgram' | 'stream';
 const LIVENESS_SLICE_MS = 100;
 
 const { EAGAIN, EPIPE } = constants.errno;
-const errnoNames = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+const errnoNames = new Map<number, string>();
+for (const [name, n] of Object.entries(constants.errno)) if (!errnoNames.has(n)) errnoNames.set(n, name); // EAGAIN, not EWOULDBLOCK
 
 /** The addon's error shape, for failures it reported as -errno values. */
 function errnoError(errno: number, syscall: string): ErrnoError {
