@@ -9,6 +9,8 @@
         "native/src/msgqueue.cc",
         "native/src/process.cc",
         "native/src/listen.cc",
+        "native/src/exec.cc",
+        "native/src/fd_ops.cc",
         "native/src/module.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -59,3 +59,10 @@ export const Limits = {
   /** SW_MAX_CONCURRENT_TASK. */
   MAX_CONCURRENT_TASK: 1024,
 } as const;
+
+// Swoole\Process pipe types (the PHP sockets extension's SOCK_* values on Linux; 0 = no pipe).
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+// Swoole\Process::useQueue() modes: BALANCE pops any message, ORIENT only its own type (id + 1).
+export const SWOOLE_MSGQUEUE_ORIENT = 1;
+export const SWOOLE_MSGQUEUE_BALANCE = 2;

@@ -48,5 +48,7 @@ void InitFdPassing(Napi::Env env, Napi::Object exports);
 void InitMsgQueue(Napi::Env env, Napi::Object exports, AddonData* data);
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitListen(Napi::Env env, Napi::Object exports);
+void InitExec(Napi::Env env, Napi::Object exports);
+void InitFdOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace swn

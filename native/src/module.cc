@@ -9,6 +9,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   swn::InitMsgQueue(env, exports, data);
   swn::InitProcess(env, exports);
   swn::InitListen(env, exports);
+  swn::InitExec(env, exports);
+  swn::InitFdOps(env, exports);
   return exports;
 }
 

@@ -144,4 +144,27 @@ export interface NativeAddon {
 
   /** Closes a raw fd. */
   close(fd: number): void;
+
+  /**
+   * execve(path, argv, env) after resetting signal dispositions to default, emptying the signal
+   * mask, making fds 0-2 and `keepFds` inheritable (Node marks 0-2 FD_CLOEXEC) and clearing
+   * O_NONBLOCK on fds 0-2 (as libuv's spawn does). Never returns: on failure
+   * everything is put back and an ErrnoError (syscall 'execve') is thrown; ENOENT/EACCES are
+   * detected before anything is changed.
+   */
+  execve(path: string, argv: readonly string[], env: readonly string[], keepFds?: readonly number[]): never;
+  /** poll(2) on one fd: 'ready' when readable/writable, 'hup' when the peer is gone and nothing is readable, 'timeout' after `timeoutMs` (-1 waits forever). */
+  pollFd(fd: number, events: 'in' | 'out', timeoutMs: number): 'ready' | 'timeout' | 'hup';
+  /**
+   * send(MSG_DONTWAIT|MSG_NOSIGNAL) of buf[offset, offset+length): bytes sent, or -errno
+   * (-EAGAIN when full). With waitMs (-1: forever), a full socket is polled that long and the
+   * send tried once more. Never throws for a syscall failure.
+   */
+  trySend(fd: number, buf: Buffer, offset: number, length: number, waitMs?: number): number;
+  /** recv(MSG_DONTWAIT) into buf[0, length): bytes read (0: EOF or an empty datagram), or -errno (-EAGAIN when empty); waitMs as for trySend. A longer datagram is cut. */
+  tryRecv(fd: number, buf: Buffer, length: number, waitMs?: number): number;
+  /** fcntl(F_DUPFD_CLOEXEC): a new fd sharing the open file description. */
+  dup(fd: number): number;
+  /** shutdown(2) of a socket. */
+  shutdown(fd: number, how: 'read' | 'write' | 'both'): void;
 }
