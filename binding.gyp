@@ -9,6 +9,7 @@
         "native/src/msgqueue.cc",
         "native/src/process.cc",
         "native/src/listen.cc",
+        "native/src/shared_memory.cc",
         "native/src/module.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

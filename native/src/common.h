@@ -48,5 +48,6 @@ void InitFdPassing(Napi::Env env, Napi::Object exports);
 void InitMsgQueue(Napi::Env env, Napi::Object exports, AddonData* data);
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitListen(Napi::Env env, Napi::Object exports);
+void InitSharedMemory(Napi::Env env, Napi::Object exports);
 
 }  // namespace swn

@@ -9,6 +9,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   swn::InitMsgQueue(env, exports, data);
   swn::InitProcess(env, exports);
   swn::InitListen(env, exports);
+  swn::InitSharedMemory(env, exports);
   return exports;
 }
 
