@@ -294,8 +294,8 @@ export class Server {
   async start(): Promise<boolean> {
     if (this.#state !== 'created') return false;
     if (this.#child) return this.#startWorker(this.#child);
-    if (isServerChild() && this.#index > 0 && process.env[ENV_INDEX] !== String(this.#index)) {
-      // A worker of another server in the same script: only that one starts here.
+    if (isServerChild()) {
+      // A worker process of another server in the same script: only that server starts here.
       return false;
     }
     if (Number(this.setting.task_worker_num ?? 0) > 0) {

@@ -6,7 +6,9 @@
  *   the same slot. Swoole respawns without any backoff (P20); we do too for the first few
  *   rapid exits of a slot, then back off (bounded) so a crash loop cannot spin a core.
  * - Reload (SIGUSR1/SIGUSR2): one worker at a time in id order; each replacement is spawned
- *   before the next SIGTERM; stragglers get SIGKILL after max_wait_time.
+ *   before the next SIGTERM; stragglers get SIGKILL after max_wait_time. With parallelReload
+ *   (the Server's reload, observed h2) every worker gets SIGTERM at once and each exit is
+ *   answered by an immediate respawn.
  * - Shutdown: SIGTERM to every worker at once, SIGKILL after max_wait_time (0 = wait forever),
  *   finished once every child has been reaped.
  * - Detach: the slot gets a replacement; the old pid is reaped later without a respawn.
