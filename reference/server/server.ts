@@ -128,6 +128,9 @@ export class Server {
   #signals: [NodeJS.Signals, () => void][] = [];
   #setupError: SwooleError | null = null;
   #cleanups: (() => void)[] = [];
+  /** PROCESS master: client sockets corked while a batch of worker commands is applied. */
+  #corking = false;
+  #corked = new Set<net.Socket>();
 
   /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
   constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP, internals: ServerInternals = {}) {
@@ -472,6 +475,14 @@ export class Server {
             if (c) c.protected = on;
           },
           bind: (id, uid) => void this.#sessions.bind(id, uid),
+          batchStart: () => {
+            this.#corking = true;
+          },
+          batchEnd: () => {
+            this.#corking = false;
+            for (const sock of this.#corked) if (!sock.destroyed) sock.uncork();
+            this.#corked.clear();
+          },
           dispatched: (bytes) => {
             this.#shared!.add(Col.DISPATCH);
             this.#shared!.add(Col.RECV_BYTES, bytes);
@@ -794,6 +805,8 @@ export class Server {
     // S5: PROCESS mode: a connection belongs to reactor fd % reactor_num.
     if (this.#dispatcher) session.reactorId = handleFd % this.#reactorNum;
     const ps = this.#portSetting(port);
+    // Replies are written whole (corked per read), so Nagle would only add latency.
+    if (port.type !== SWOOLE_SOCK_UNIX_STREAM && ps.open_tcp_nodelay !== false) socket.setNoDelay(true);
     const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
     const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set() };
     this.#conns.set(session.id, conn);
@@ -879,6 +892,10 @@ export class Server {
   #masterSend(fd: number, data: Buffer): void {
     const c = this.#conns.get(fd);
     if (!c || c.socket.destroyed || c.socket.writableEnded) return;
+    if (this.#corking && !this.#corked.has(c.socket)) {
+      c.socket.cork();
+      this.#corked.add(c.socket);
+    }
     c.socket.write(data);
     c.session.lastSendTime = nowSec();
   }
