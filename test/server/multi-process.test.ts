@@ -4,6 +4,11 @@
  */
 import t from 'tap';
 import type { Test } from 'tap';
+import net from 'node:net';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, FrameClient, alive, frame } from './mp-harness.ts';
 
 type Who = { id: number; pid: number; n: number; fd: number };
@@ -86,7 +91,7 @@ t.test('clause:server.multi.base-worker-death a BASE worker SIGKILLed: its conne
 });
 
 t.test('clause:server.multi.worker-error an uncaught error ends the worker with 255 and onWorkerError(id, pid, 255, 0)', async (t) => {
-  const { a, port } = await app(t, 'process', 1);
+  const { a, port } = await app(t, 'process', 1, {}, { standby: false });
   const c = await FrameClient.connect(t, port);
   const who = await c.json<Who>('who');
   const from = a.events.length;
@@ -332,4 +337,28 @@ t.test('clause:server.multi.partial-frame-no-state a client leaving mid-frame le
     t.same(await c.json(`exist:${qWho.fd}`), { exist: false });
     await a.stop();
   }
+});
+
+t.test('clause:server.multi.unix-listener a unix stream listener works with worker processes; its file is 0600 and removed at shutdown', async (t) => {
+  for (const mode of ['base', 'process'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'srv-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 's.sock');
+    const { a } = await app(t, mode, 2, { SRV_UNIX: path });
+    t.equal(statSync(path).mode & 0o777, 0o600, `${mode}: socket file mode`);
+    const sock = net.connect(path);
+    t.teardown(() => void sock.destroy());
+    await once(sock, 'connect');
+    const c = new FrameClient(sock);
+    t.equal(await c.request('echo:over-unix'), 'over-unix');
+    await a.stop();
+    t.notOk(existsSync(path), `${mode}: socket file removed`);
+  }
+});
+
+t.test('clause:server.multi.worker-setup a worker whose script never reaches start() makes start() throw 8809 in the manager', async (t) => {
+  const a = new App(t, { SRV_MODE: 'base', SRV_WORKERS: '2', SRV_BROKEN: '1' });
+  const threw = await a.wait((e) => e.ev === 'Threw');
+  t.equal(threw.code, 8809);
+  t.same(await a.exited, { code: 0, signal: null });
 });
