@@ -11,6 +11,7 @@
         "native/src/listen.cc",
         "native/src/exec.cc",
         "native/src/fd_ops.cc",
+        "native/src/shared_memory.cc",
         "native/src/module.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

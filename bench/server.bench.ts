@@ -1,75 +1,62 @@
 /**
- * Single-process BASE Server echo vs a plain net.Server echo, same process, same clients:
- * CONNS connections each keeping one 64-byte request in flight (unframed: the reply is awaited
- * before the next write, so chunks do not coalesce). Medians of ROUNDS; prints a markdown table.
- * Env: SERVER_BENCH_ROUNDS (default 3), SERVER_BENCH_MS (default 1000), SERVER_BENCH_CONNS (32).
+ * Server echo throughput with worker processes: ours BASE, ours PROCESS (2 workers each) and a
+ * plain node:cluster echo (2 workers, raw bytes, no framing) as the baseline, same run, driven
+ * by bench/server-load.ts in its own process: 32 connections × 8 frames in flight and
+ * 64 connections × 1, 64-byte length-framed frames. Medians of ROUNDS, interleaved.
+ * Real Swoole 6.2.1 on this kind of machine (swoole-observed.md): 32×8 BASE 140k–168k,
+ * PROCESS 80k–91k frames/s; 64×1 BASE 116k, PROCESS 54k, node cluster 106k.
+ * Env: SERVER_BENCH_ROUNDS (3), SERVER_BENCH_MS (2000), SERVER_BENCH_WORKERS (2).
  */
-import net from 'node:net';
-import { once } from 'node:events';
-import { Server } from '../reference/server/server.ts';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 const ROUNDS = Number(process.env.SERVER_BENCH_ROUNDS ?? 3);
-const MS = Number(process.env.SERVER_BENCH_MS ?? 1000);
-const CONNS = Number(process.env.SERVER_BENCH_CONNS ?? 32);
-const MSG = Buffer.alloc(64, 0x78);
+const MS = Number(process.env.SERVER_BENCH_MS ?? 2000);
+const WORKERS = Number(process.env.SERVER_BENCH_WORKERS ?? 2);
+const appPath = fileURLToPath(new URL('./server-app.ts', import.meta.url));
+const loadPath = fileURLToPath(new URL('./server-load.ts', import.meta.url));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function drive(port: number): Promise<number> {
-  const socks = await Promise.all(Array.from({ length: CONNS }, async () => {
-    const c = net.connect(port, '127.0.0.1');
-    c.setNoDelay(true);
-    await once(c, 'connect');
-    return c;
-  }));
-  let count = 0;
-  let running = true;
-  const loops = socks.map((c) => new Promise<void>((resolve) => {
-    let got = 0;
-    c.on('data', (d: Buffer) => {
-      got += d.length;
-      if (got < MSG.length) return;
-      got -= MSG.length;
-      count++;
-      if (running) c.write(MSG);
-      else resolve();
+type Target = 'base' | 'process' | 'cluster';
+
+async function measure(target: Target, conns: number, inflight: number): Promise<number> {
+  const app = spawn(process.execPath, ['--import=tsx', appPath], { env: { ...process.env, BENCH_TARGET: target, BENCH_WORKERS: String(WORKERS) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((r) => app.once('exit', () => r()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let p = 0;
+    let up = 0;
+    createInterface({ input: app.stdout! }).on('line', (l) => {
+      const o = JSON.parse(l) as { ev: string; port?: number };
+      if (o.ev === 'port') p = o.port!;
+      if (o.ev === 'worker') up++;
+      if (p && up >= WORKERS) resolve(p);
     });
-    c.write(MSG);
-  }));
-  await new Promise((r) => setTimeout(r, MS));
-  running = false;
-  const done = count;
-  await Promise.all(loops);
-  for (const c of socks) c.destroy();
-  return (done / MS) * 1000;
+    app.once('exit', () => reject(new Error(`${target} server exited before it was ready`)));
+  });
+  const load = spawn(process.execPath, ['--import=tsx', loadPath, String(port), String(conns), String(inflight), String(MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  load.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((r) => load.once('exit', () => r()));
+  app.kill('SIGTERM');
+  await exited;
+  return (JSON.parse(out) as { rate: number }).rate;
 }
 
-async function ours(): Promise<number> {
-  const s = new Server('127.0.0.1', 0);
-  s.on('receive', (srv: Server, fd: number, _r: number, data: Buffer) => { srv.send(fd, data); });
-  const ready = new Promise<void>((r) => s.on('workerStart', () => r()));
-  const run = s.start();
-  await ready;
-  const rate = await drive(s.port);
-  s.shutdown();
-  await run;
-  return rate;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const shapes: [number, number, { base: string; process: string; cluster: string }][] = [
+  [32, 8, { base: '140k–168k', process: '80k–91k', cluster: '0.6M–2.0M (batched writes)' }],
+  [64, 1, { base: '116k', process: '54k', cluster: '106k' }],
+];
+console.log(`| shape (64 B frames, ${WORKERS} workers, ${MS} ms, median of ${ROUNDS}) | ours BASE | ours PROCESS | node cluster echo | BASE / cluster | BASE / Swoole BASE | PROCESS / Swoole PROCESS |`);
+console.log('|---|---|---|---|---|---|---|');
+for (const [conns, inflight, swoole] of shapes) {
+  const r: Record<Target, number[]> = { base: [], process: [], cluster: [] };
+  for (let i = 0; i < ROUNDS; i++) for (const t of ['base', 'process', 'cluster'] as Target[]) r[t].push(await measure(t, conns, inflight));
+  const b = median(r.base);
+  const p = median(r.process);
+  const c = median(r.cluster);
+  const swooleBase = Number.parseFloat(swoole.base) * 1000;
+  const swooleProc = Number.parseFloat(swoole.process) * 1000;
+  console.log(`| ${conns} conns × ${inflight} in flight, frames/s | ${fmt(b)} | ${fmt(p)} | ${fmt(c)} | ${(b / c).toFixed(2)} | ${(b / swooleBase).toFixed(2)} (Swoole ${swoole.base}) | ${(p / swooleProc).toFixed(2)} (Swoole ${swoole.process}) |`);
 }
-
-async function baseline(): Promise<number> {
-  const srv = net.createServer((sock) => { sock.setNoDelay(true); sock.on('data', (d) => sock.write(d)); });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const rate = await drive((srv.address() as net.AddressInfo).port);
-  await new Promise<void>((r) => srv.close(() => r()));
-  return rate;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const a: number[] = [];
-const b: number[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  a.push(await ours());
-  b.push(await baseline());
-}
-const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')}`;
-console.log(`| measure (${CONNS} conns x 1 in flight, 64 B, ${MS} ms, median of ${ROUNDS}) | ours (Server BASE) | net.Server echo | ratio |`);
-console.log('|---|---|---|---|');
-console.log(`| round trips/s | ${fmt(median(a))} | ${fmt(median(b))} | ${(median(a) / median(b)).toFixed(2)} |`);

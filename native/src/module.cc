@@ -11,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   swn::InitListen(env, exports);
   swn::InitExec(env, exports);
   swn::InitFdOps(env, exports);
+  swn::InitSharedMemory(env, exports);
   return exports;
 }
 

@@ -142,6 +142,13 @@ export interface NativeAddon {
   /** waitpid(pid, WNOHANG): null while running; otherwise exit code or terminating signal. */
   waitpid(pid: number): { pid: number; code: number | null; signal: number | null } | null;
 
+  /** memfd_create + ftruncate: an anonymous shared-memory fd of `size` bytes (CLOEXEC; hand it to children through stdio). */
+  createSharedMemory(size: number): number;
+  /** mmap(MAP_SHARED) of `size` bytes of `fd`, as an ArrayBuffer (unmapped when collected). Every process mapping the same memfd sees the same bytes. */
+  mapSharedMemory(fd: number, size: number): ArrayBuffer;
+  /** Atomic 64-bit fetch-add on word `index` of a mapped buffer; returns the previous value. */
+  atomicAdd(buffer: ArrayBuffer, index: number, delta: number): number;
+
   /** Closes a raw fd. */
   close(fd: number): void;
 

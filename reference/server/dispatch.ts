@@ -141,7 +141,16 @@ export function interpretDispatchFunc(result: unknown, workerNum: number): Dispa
   if (result === DISPATCH_RESULT_CLOSE_CONNECTION) {
     return { kind: 'discard', code: ErrorCode.SERVER_INVALID_REQUEST, detail: 'dispatch_func asked to drop the packet' };
   }
-  return { kind: 'discard', code: ErrorCode.SERVER_INVALID_REQUEST, detail: `invalid target worker-id ${String(result)}` };
+  return { kind: 'discard', code: ErrorCode.SERVER_INVALID_REQUEST, detail: `invalid target worker-id ${describe(result)}` };
+}
+
+/** A user value in a message; never throws (objects may have a broken toString). */
+function describe(v: unknown): string {
+  try {
+    return typeof v === 'symbol' ? v.toString() : String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
 }
 
 /** Events S12 removes in PROCESS mode for non-hash dispatch modes. */

@@ -57,6 +57,8 @@ const OPTION_TABLE: Record<string, OptionSpec> = {
   log_file: { kind: 'string', scope: 'server' },
   log_level: { kind: 'int', scope: 'server' },
   pid_file: { kind: 'string', scope: 'server' },
+  /** Ours: keep one pre-booted worker process so a replacement starts at once (default true). */
+  standby: { kind: 'bool', scope: 'server' },
   // dispatch
   dispatch_mode: {
     kind: 'int',

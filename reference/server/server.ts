@@ -1,14 +1,17 @@
 /**
- * Swoole\Server, single-process BASE mode (worker_num 1): master and worker are this process.
- * TCP and unix-stream ports. Rules: S1–S8, S30–S39, observed h4–h6, h8, h10, h15.
- *
- * Not yet here (see README.md): framing on stream ports (waits for reference/framing; a port
- * asking for length/EOF framing makes start() fail with OPERATION_NOT_SUPPORT rather than
- * deliver unframed bytes), UDP/unix-dgram ports, multi-worker BASE and PROCESS mode.
+ * Swoole\Server. One class, four roles, picked at start():
+ * - single: BASE with worker_num 1 (no max_request): master and worker are this process;
+ * - manager: the first process of a multi-worker BASE server, or the master+manager of a
+ *   PROCESS server (which also owns every connection and dispatches frames to workers);
+ * - BASE worker: a child re-running the entry script; runs this reactor on the inherited
+ *   listening fds and owns the connections it accepts;
+ * - PROCESS worker: a child that sees sessions only through its channel (remote-sessions.ts).
+ * Rules: S1–S12, S24–S39, S44, observed h1–h10, h14, h15. See README.md.
  */
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { ErrorCode, SwooleError } from '../errors.ts';
 import type { ErrorCodeValue } from '../errors.ts';
 import {
@@ -16,7 +19,14 @@ import {
   SWOOLE_SOCK_UNIX_STREAM,
 } from '../constants.ts';
 import { loadNative } from '../native/loader.ts';
-import { applySet, cpuCount, heartbeatPlan, portDefaults, serverDefaults, settingAtStart } from './options.ts';
+import { applySet, cpuCount, heartbeatPlan, maxRequestThreshold, portDefaults, resolveWorkerNum, serverDefaults, settingAtStart } from './options.ts';
+import { removedEvents } from './dispatch.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { RemoteSessions } from './remote-sessions.ts';
+import { Col, SharedStats, sharedBlockSize, WORKER_BUSY, WORKER_IDLE, WORKER_EXIT } from './shared-stats.ts';
+import { childInfo, isServerChild, ENV_INDEX, ENV_LAYOUT, ENV_MANAGER, ENV_ROLE, FIRST_EXTRA_FD, type ChildInfo, type ChildLayout } from './wire.ts';
+import { WorkerLauncher, awaitAssignment } from '../supervision/launcher.ts';
+import type { NativeAddon } from '../native/api.ts';
 import { normalizeEvent, PORT_EVENTS, SERVER_EVENTS } from './events.ts';
 import { Port } from './port.ts';
 import type { Callback } from './port.ts';
@@ -28,24 +38,41 @@ import { referenceDecoders, type DecoderFactory } from './protocol.ts';
 import type { StreamDecoder } from '../framing/decoder.ts';
 
 export interface ServerInternals {
-  /** Chooses each connection's decoder from its port settings (until reference/framing is wired in). */
+  /** Chooses each connection's decoder from its port settings. */
   decoderFactory?: DecoderFactory;
 }
 
 type State = 'created' | 'starting' | 'running' | 'stopped';
+type Role = 'single' | 'manager' | 'worker';
 
 interface Conn {
   session: Session;
   socket: net.Socket;
   port: Port;
+  portIndex: number;
   paused: boolean;
   protected: boolean;
   decoder: StreamDecoder | null;
+  /** PROCESS master: workers holding this session's INFO; mode 8 binding. */
+  informed: Set<number>;
+  boundWorker?: number;
 }
 
+/** The counters the reactor bumps; a StatsCounter (single) or rows in shared memory. */
+interface Counters {
+  accepted(): void;
+  closed(): void;
+  received(bytes: number): void;
+  packet(): void;
+  sent(bytes: number): void;
+}
 
 const nowSec = () => Date.now() / 1000;
 const isDgram = (type: number) => type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6;
+const signalNumber = (sig: NodeJS.Signals | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
+
+/** Servers constructed in this process, in order: a worker adopts the one with its index. */
+let constructed = 0;
 
 export class Server {
   readonly host: string;
@@ -58,13 +85,16 @@ export class Server {
   master_pid = 0;
   manager_pid = 0;
   worker_id = -1;
+  worker_pid = 0;
 
   #state: State = 'created';
+  #role: Role = 'single';
   #callbacks = new Map<string, Callback>();
   #listeners: net.Server[] = [];
   #conns = new Map<number, Conn>();
   #sessions = new SessionTable();
   #stats = new StatsCounter(nowSec());
+  #count: Counters = this.#stats;
   #lastError = 0;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #idleTime = new Map<Port, number>();
@@ -79,10 +109,30 @@ export class Server {
   /** TCP ports whose fd a net.Server owns (and closes); the rest are closed by hand. */
   #adopted = new Set<Port>();
   #dgrams: Array<{ port: Port; sock: dgram.Socket; serverSocket: number }> = [];
-
-  /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
   readonly #decoderFactory: DecoderFactory | undefined;
 
+  // Multi-process state.
+  readonly #index: number;
+  readonly #child: ChildInfo | null;
+  #native: NativeAddon | null = null;
+  #shared: SharedStats | null = null;
+  #launcher: WorkerLauncher | null = null;
+  #dispatcher: Dispatcher | null = null;
+  #remote: RemoteSessions | null = null;
+  #pids: (number | null)[] = [];
+  #workerNum = 1;
+  #reactorNum = 1;
+  #threshold = 0;
+  #served = 0;
+  #removed = new Set<string>();
+  #signals: [NodeJS.Signals, () => void][] = [];
+  #setupError: SwooleError | null = null;
+  #cleanups: (() => void)[] = [];
+  /** PROCESS master: client sockets corked while a batch of worker commands is applied. */
+  #corking = false;
+  #corked = new Set<net.Socket>();
+
+  /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
   constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP, internals: ServerInternals = {}) {
     this.#decoderFactory = internals.decoderFactory ?? referenceDecoders;
     if (mode !== SWOOLE_BASE && mode !== SWOOLE_PROCESS) {
@@ -91,12 +141,22 @@ export class Server {
     this.host = host;
     this.mode = mode;
     this.type = sockType;
+    this.#index = constructed++;
+    this.#child = childInfo(this.#index);
     const main = this.#bind(host, port, sockType);
     if (main instanceof SwooleError) throw main;
     this.port = main.port;
   }
 
   #bind(host: string, port: number, type: number): Port | SwooleError {
+    if (this.#child) {
+      // A worker re-running the script: the manager bound this port; adopt what it passed down.
+      const i = this.ports.length;
+      const l = this.#child.layout;
+      const p = new Port(host, l.portNumbers[i] ?? port, type, l.portFds[i] ?? -1, () => this.#state !== 'created');
+      this.ports.push(p);
+      return p;
+    }
     if (type === SWOOLE_SOCK_TCP || type === SWOOLE_SOCK_TCP6) {
       try {
         const r = loadNative().listenTcp(host, port, { backlog: 512 });
@@ -177,20 +237,40 @@ export class Server {
 
   #emit(name: string, ...args: unknown[]): void {
     const fn = this.#callbacks.get(name);
-    if (fn) (fn as (...a: unknown[]) => unknown)(this, ...args);
+    if (fn) this.#run(fn, args);
   }
 
-  /** Runs the port's (or the server's) callback; returns what it returned (a Promise for async ones). */
-  #emitPort(port: Port, name: string, ...args: unknown[]): unknown {
+  /** A worker counts as busy while one of its callbacks runs (S9, S33). */
+  #run(fn: Callback, args: unknown[]): void {
+    const shared = this.#role === 'worker' ? this.#shared : null;
+    if (!shared) {
+      (fn as (...a: unknown[]) => unknown)(this, ...args);
+      return;
+    }
+    const before = shared.mine(Col.STATUS);
+    shared.setStatus(WORKER_BUSY);
+    try {
+      (fn as (...a: unknown[]) => unknown)(this, ...args);
+    } finally {
+      // Nested callbacks (onClose inside onReceive) leave the worker busy; a stopping one exits.
+      shared.setStatus(before === WORKER_BUSY ? WORKER_BUSY : this.#state === 'stopped' ? WORKER_EXIT : WORKER_IDLE);
+    }
+  }
+
+  #emitPort(port: Port, name: string, ...args: unknown[]): void {
+    const d = this.#dispatcher;
+    if (d && (name === 'connect' || name === 'receive' || name === 'close')) {
+      // PROCESS master: connection events go to a worker, never to a local callback.
+      const c = this.#conns.get(args[0] as number);
+      if (!c) return;
+      if (name === 'connect') d.connect(c);
+      else if (name === 'receive') d.data(c, args[2] as Buffer);
+      else d.close(c, args[1] as number);
+      return;
+    }
+    if (this.#removed.has(name)) return;
     const fn = port.callbacks.get(name) ?? this.ports[0]!.callbacks.get(name);
-    return fn ? (fn as (...a: unknown[]) => unknown)(this, ...args) : undefined;
-  }
-
-  /** S33: a request counts once its callback finished — for an async callback, once it settled. */
-  #countHandled(ret: unknown): void {
-    // finally() keeps a rejection unhandled, so a throwing async callback still surfaces.
-    if (ret instanceof Promise) void ret.finally(() => this.#stats.handled());
-    else this.#stats.handled();
+    if (fn) this.#run(fn, args);
   }
 
   /** Port settings: own set() or, without one, the main server's protocol settings (h10). */
@@ -198,27 +278,42 @@ export class Server {
     return { ...portDefaults(), ...(port.setting ?? this.setting) };
   }
 
+  #nativeAddon(): NativeAddon {
+    return (this.#native ??= loadNative());
+  }
+
+  /** Anything but worker_num 1 without max_request / tasks needs a manager (S4). */
+  #multiProcess(): boolean {
+    const workerNum = Number(this.setting.worker_num ?? 1);
+    return this.mode === SWOOLE_PROCESS || workerNum !== 1 || Number(this.setting.max_request ?? 0) > 0;
+  }
+
   /**
    * Starts serving. Resolves true after shutdown(); resolves false when already started or
    * stopped (S8). Start-up errors (missing onReceive, unsupported configuration) reject with
-   * a SwooleError and leave nothing listening.
+   * a SwooleError and leave nothing listening. In a worker process it never resolves: the
+   * worker exits when it stops.
    */
   async start(): Promise<boolean> {
     if (this.#state !== 'created') return false;
-    if (this.mode !== SWOOLE_BASE) {
-      this.#releasePorts();
-      throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'SWOOLE_PROCESS mode is not implemented yet');
+    if (this.#child) return this.#startWorker(this.#child);
+    if (isServerChild()) {
+      // A worker process of another server in the same script: only that server starts here.
+      return false;
     }
-    const workerNum = Number(this.setting.worker_num ?? 1);
-    if (workerNum !== 1 || Number(this.setting.task_worker_num ?? 0) > 0 || Number(this.setting.max_request ?? 0) > 0) {
+    if (Number(this.setting.task_worker_num ?? 0) > 0) {
       this.#releasePorts();
-      throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'only the single-process BASE server (worker_num 1, no task workers, no max_request) is implemented yet');
+      throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'task workers are not implemented by this reference yet');
     }
     for (const p of this.ports) {
       if (isDgram(p.type)) {
         if (!this.#emitterFor(p, 'packet')) {
           this.#releasePorts();
           throw new SwooleError(ErrorCode.SERVER_INVALID_CALLBACK, 'require onPacket callback');
+        }
+        if (this.#multiProcess()) {
+          this.#releasePorts();
+          throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'UDP ports are only supported by the single-process BASE server');
         }
         continue; // E5: datagram ports ignore every framing option
       }
@@ -232,12 +327,15 @@ export class Server {
         throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'length/EOF framing is not wired into the server yet');
       }
     }
+    if (this.#multiProcess()) return this.#startManager();
     this.#state = 'starting';
     this.setting = settingAtStart(this.setting, serverDefaults(this.mode, cpuCount()), 100000);
     this.#sessions = new SessionTable(Number(this.setting.start_session_id ?? 0));
     this.#stats = new StatsCounter(nowSec());
+    this.#count = this.#stats;
     this.master_pid = process.pid;
     this.worker_id = 0;
+    this.worker_pid = process.pid;
 
     const done = new Promise<boolean>((resolve) => (this.#done = resolve));
     try {
@@ -254,8 +352,16 @@ export class Server {
       this.shutdown();
       return done;
     }
+    this.#armTimers();
+    // f: SIGTERM to a single-process server runs the normal shutdown.
+    process.on('SIGTERM', this.#onSigterm);
+    this.#emit('start');
+    this.#emit('workerstart', 0);
+    return done;
+  }
 
-    // S30: one check timer for the server; each port has its own idle time.
+  /** Heartbeat (S30) and max_idle_time (S32) checks of the process that owns the connections. */
+  #armTimers(): void {
     const interval = Number(this.setting.heartbeat_check_interval ?? 0);
     let periodMs = Infinity;
     for (const p of this.ports) {
@@ -275,11 +381,325 @@ export class Server {
       idleCheckMs = Math.min(idleCheckMs, Math.max(1, (m * 1000) / 4));
     }
     if (idleCheckMs !== Infinity) this.#maxIdleTimer = setInterval(() => this.#maxIdleCheck(), idleCheckMs);
-    // f: SIGTERM to a single-process server runs the normal shutdown.
-    process.on('SIGTERM', this.#onSigterm);
-    this.#emit('start');
-    this.#emit('workerstart', 0);
+  }
+
+  #registered(): Set<string> {
+    const out = new Set<string>();
+    for (const p of this.ports) for (const k of p.callbacks.keys()) out.add(k);
+    return out;
+  }
+
+  /** S12: events PROCESS mode drops for non-hash dispatch modes (unless enable_unsafe_event). */
+  #computeRemoved(warn: boolean): void {
+    if (this.mode !== SWOOLE_PROCESS) return;
+    const dm = Number(this.setting.dispatch_mode ?? 2);
+    for (const r of removedEvents('process', dm, this.setting.enable_unsafe_event === true, this.#registered())) {
+      this.#removed.add(r.event.toLowerCase());
+      if (warn) process.emitWarning(`cannot set 'on${r.event[0]!.toUpperCase()}${r.event.slice(1)}' event when using dispatch_mode=${dm}`, { code: String(r.code), type: 'SwooleWarning' });
+    }
+  }
+
+  #effectiveSetting(): void {
+    const cpus = cpuCount();
+    this.setting = settingAtStart(this.setting, serverDefaults(this.mode, cpus), 100000);
+    this.setting.worker_num = resolveWorkerNum(Number(this.setting.worker_num), cpus);
+    this.#workerNum = Number(this.setting.worker_num);
+    // S2: reactor_num defaults to min(CPU, 8), capped to worker_num.
+    this.#reactorNum = Math.max(1, Math.min(Number(this.setting.reactor_num ?? Math.min(cpus, 8)), this.#workerNum));
+  }
+
+  /** Multi-worker BASE: supervise workers. PROCESS: that, plus own and dispatch every connection. */
+  async #startManager(): Promise<boolean> {
+    this.#state = 'starting';
+    this.#role = 'manager';
+    this.#effectiveSetting();
+    this.#computeRemoved(true);
+    const native = this.#nativeAddon();
+    const n = this.#workerNum;
+    const process_ = this.mode === SWOOLE_PROCESS;
+    const extraFds: number[] = [];
+    const layout: ChildLayout = { shm: FIRST_EXTRA_FD, portFds: [], portNumbers: [], channels: [] };
+    try {
+      for (const p of this.ports) {
+        if (p.type === SWOOLE_SOCK_UNIX_STREAM && p.fd < 0) {
+          p.fd = native.listenUnix(p.host, { backlog: 512 });
+          chmodSync(p.host, 0o600);
+          this.#socketFiles.push(p.host);
+        }
+      }
+      const size = sharedBlockSize(n);
+      const shmFd = native.createSharedMemory(size);
+      this.#cleanups.push(() => native.close(shmFd));
+      extraFds.push(shmFd);
+      this.#shared = new SharedStats(native, shmFd, n);
+      this.#shared.own(-1);
+      this.#shared.startTime = nowSec();
+      for (const p of this.ports) {
+        layout.portNumbers.push(p.port);
+        if (process_) layout.portFds.push(-1);
+        else {
+          layout.portFds.push(FIRST_EXTRA_FD + extraFds.length);
+          extraFds.push(p.fd);
+        }
+      }
+      const pairs: [number, number][] = [];
+      if (process_) {
+        for (let i = 0; i < n; i++) {
+          const pair = native.socketpair('dgram', { sndbuf: 4 << 20, rcvbuf: 4 << 20, force: true });
+          pairs.push(pair);
+          this.#cleanups.push(() => native.close(pair[1]));
+          layout.channels.push(FIRST_EXTRA_FD + extraFds.length);
+          extraFds.push(pair[1]);
+        }
+        this.#sessions = new SessionTable(Number(this.setting.start_session_id ?? 0));
+        this.#setupMasterCounters();
+        const conns = this.#conns;
+        const closeEvents = !this.#removed.has('close') && this.#registered().has('close');
+        this.#dispatcher = new Dispatcher(native, {
+          workerNum: n,
+          dispatchMode: Number(this.setting.dispatch_mode ?? 2),
+          dispatchFunc: typeof this.setting.dispatch_func === 'function' ? (this.setting.dispatch_func as (...a: unknown[]) => unknown) : null,
+          connectEvents: !this.#removed.has('connect') && this.#registered().has('connect'),
+          closeEvents,
+          reactorNum: this.#reactorNum,
+          callDispatchFunc: (fn, session, type, data) => (data === undefined ? fn(this, session, type) : fn(this, session, type, data)),
+          conn: (id) => conns.get(id),
+          send: (id, data) => this.#masterSend(id, data),
+          close: (id, reset) => {
+            const c = this.#liveConn(id);
+            if (c) this.#closeConn(c, -1, reset, false);
+          },
+          pause: (id, on) => (on ? this.#pauseLocal(id) : this.#resumeLocal(id)),
+          protect: (id, on) => {
+            const c = this.#liveConn(id);
+            if (c) c.protected = on;
+          },
+          bind: (id, uid) => void this.#sessions.bind(id, uid),
+          batchStart: () => {
+            this.#corking = true;
+          },
+          batchEnd: () => {
+            this.#corking = false;
+            for (const sock of this.#corked) if (!sock.destroyed) sock.uncork();
+            this.#corked.clear();
+          },
+          dispatched: (bytes) => {
+            this.#shared!.add(Col.DISPATCH);
+            this.#shared!.add(Col.RECV_BYTES, bytes);
+          },
+          pairs,
+        });
+        this.#cleanups.push(() => this.#dispatcher?.stop());
+      }
+    } catch (e) {
+      for (const c of this.#cleanups.splice(0).reverse()) c();
+      this.#releasePorts();
+      throw new SwooleError(ErrorCode.WRONG_OPERATION, `failed to start server: ${(e as Error).message}`, { cause: e });
+    }
+
+    const done = new Promise<boolean>((resolve) => (this.#done = resolve));
+    this.manager_pid = process.pid;
+    if (process_) {
+      this.master_pid = process.pid;
+      for (const p of this.ports) await this.#listenPort(p);
+    }
+    const maxWaitMs = Math.round(Number(this.setting.max_wait_time ?? 3) * 1000);
+    const launcher = new WorkerLauncher({
+      workerNum: n,
+      maxWaitMs,
+      parallelReload: true,
+      standby: this.setting.standby !== false,
+      env: { [ENV_ROLE]: '1', [ENV_INDEX]: String(this.#index), [ENV_MANAGER]: String(process.pid), [ENV_LAYOUT]: JSON.stringify(layout) },
+      extraFds,
+      checkReady: (m) =>
+        m.index === this.#index && m.mode === this.mode && m.ports === this.ports.length && m.workerNum === n
+          ? null
+          : `server worker built a different server (index ${String(m.index)}, mode ${String(m.mode)}, ${String(m.ports)} ports, worker_num ${String(m.workerNum)}) than the manager (index ${this.#index}, mode ${this.mode}, ${this.ports.length} ports, worker_num ${n}): build servers deterministically, before any branch on the process role`,
+      assignMessage: (slot, pids) => ({ t: 'assign', id: slot, pids }),
+      onAssigned: () => {
+        this.#pids = launcher.pids();
+        if (!process_) this.master_pid = this.#pids[0] ?? 0;
+      },
+      onExit: (slot, pid, code, signal) => {
+        this.#shared?.markExited(slot);
+        this.#pids = launcher.pids();
+        if (this.#dispatcher) this.#dispatcher.workerGone(slot, this.#conns.values());
+        // S44: any non-zero status or a signal is an abnormal exit.
+        if ((code !== null && code !== 0) || signal) {
+          process.emitWarning(`worker(pid=${pid}, id=${slot}) abnormal exit, status=${code ?? 0}, signal=${signalNumber(signal)}`, { code: 'SWOOLE_WORKER_ABNORMAL_EXIT', type: 'SwooleWarning' });
+          this.#emit('workererror', slot, pid, code ?? 0, signalNumber(signal));
+        }
+      },
+      onMessage: () => {},
+      onSetupError: (message) => {
+        if (this.#setupError) return;
+        this.#setupError = new SwooleError(ErrorCode.INVALID_WORKER_SETUP, message);
+        process.emitWarning(message, { code: String(ErrorCode.INVALID_WORKER_SETUP), type: 'SwooleWarning' });
+        this.shutdown();
+      },
+    });
+    this.#launcher = launcher;
+    const on = (sig: NodeJS.Signals, fn: () => void): void => {
+      process.on(sig, fn);
+      this.#signals.push([sig, fn]);
+    };
+    on('SIGTERM', () => this.shutdown());
+    on('SIGUSR1', () => this.reload());
+    on('SIGUSR2', () => this.reload(true));
+    this.#state = 'running';
+    if (process_) {
+      this.#armTimers();
+      this.#emit('start');
+    }
+    this.#emit('managerstart');
+    launcher.start();
+    if (this.#stopRequested) this.shutdown();
+    await launcher.done;
+    // Every worker is gone. PROCESS: the master closes what is left (no onClose: no worker runs).
+    for (const c of [...this.#conns.values()]) {
+      this.#forget(c);
+      c.socket.destroy();
+    }
+    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
+    if (this.#maxIdleTimer) clearInterval(this.#maxIdleTimer);
+    this.#emit('managerstop');
+    this.#state = 'stopped';
+    for (const [sig, fn] of this.#signals) process.off(sig, fn);
+    this.#signals = [];
+    await Promise.all(this.#listeners.map((l) => new Promise<void>((r) => (l.listening ? l.close(() => r()) : r()))));
+    this.#emit('shutdown');
+    for (const c of this.#cleanups.splice(0).reverse()) c();
+    for (const p of this.ports) {
+      if (p.fd >= 0 && !this.#adopted.has(p)) native.close(p.fd);
+      p.fd = -1;
+    }
+    for (const f of this.#socketFiles) if (existsSync(f)) unlinkSync(f);
+    if (this.#setupError) throw this.#setupError;
+    this.#done?.(true);
     return done;
+  }
+
+  #setupMasterCounters(): void {
+    const sh = this.#shared!;
+    let round = 0;
+    this.#count = {
+      accepted: () => {
+        sh.add(Col.ACCEPT);
+        sh.setSessionRound(++round);
+      },
+      closed: () => sh.add(Col.CLOSE),
+      // PROCESS master: dispatch and byte counts are bumped per dispatched frame (Dispatcher).
+      received: () => {},
+      packet: () => {},
+      sent: () => {},
+    };
+  }
+
+  /** A worker process: wait for the slot, then serve it until stopped. */
+  async #startWorker(child: ChildInfo): Promise<boolean> {
+    this.#state = 'starting';
+    this.#role = 'worker';
+    this.#effectiveSetting();
+    this.#computeRemoved(false);
+    const native = this.#nativeAddon();
+    const shared = new SharedStats(native, child.layout.shm, this.#workerNum);
+    this.#shared = shared;
+    this.manager_pid = child.managerPid;
+    const assign = await awaitAssignment(
+      { index: this.#index, mode: this.mode, ports: this.ports.length, workerNum: this.#workerNum },
+      child.managerPid,
+      native,
+      (pids) => {
+        this.#pids = pids;
+        if (this.mode === SWOOLE_BASE) this.master_pid = pids[0] ?? 0;
+      },
+    );
+    const id = assign.id as number;
+    this.#pids = assign.pids as (number | null)[];
+    this.worker_id = id;
+    this.worker_pid = process.pid;
+    // S4: in BASE mode the "master" is worker 0; in PROCESS mode the master is the manager here.
+    this.master_pid = this.mode === SWOOLE_BASE ? (this.#pids[0] ?? 0) : child.managerPid;
+    shared.own(id);
+    this.#threshold = maxRequestThreshold(Number(this.setting.max_request ?? 0), this.setting.max_request_grace === undefined ? undefined : Number(this.setting.max_request_grace), Math.random);
+    process.on('SIGTERM', () => this.#stopWorker(0));
+    // An uncaught error ends the worker with 255, like a fatal error in a Swoole worker (h1).
+    process.on('uncaughtException', (err) => {
+      console.error(`PHP Fatal error equivalent: uncaught ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(255);
+    });
+    if (this.mode === SWOOLE_PROCESS) {
+      const dm = Number(this.setting.dispatch_mode ?? 2);
+      this.#remote = new RemoteSessions(native, child.layout.channels[id]!, {
+        stats: shared,
+        dispatchMode: dm,
+        outputBufferSize: Number(this.setting.output_buffer_size ?? 0xffffffff),
+        emit: (port, event, ...args) => this.#emitPort(this.ports[port] ?? this.ports[0]!, event, ...args),
+        afterRequest: () => this.#afterRequest(),
+        fail: (code) => this.#fail(code),
+      });
+    } else {
+      this.#sessions = new SessionTable(Number(this.setting.start_session_id ?? 0));
+      const sh = shared;
+      this.#count = {
+        accepted: () => sh.add(Col.ACCEPT),
+        closed: () => sh.add(Col.CLOSE),
+        received: (bytes) => {
+          sh.add(Col.DISPATCH);
+          sh.add(Col.REQUEST);
+          sh.add(Col.W_REQUEST);
+          sh.add(Col.RECV_BYTES, bytes);
+        },
+        packet: () => sh.add(Col.PACKET),
+        sent: (bytes) => {
+          sh.add(Col.RESPONSE);
+          sh.add(Col.W_RESPONSE);
+          sh.add(Col.SEND_BYTES, bytes);
+        },
+      };
+      for (const p of this.ports) await this.#listenPort(p);
+    }
+    this.#state = 'running';
+    if (this.mode === SWOOLE_BASE) {
+      this.#armTimers();
+      if (id === 0 && shared.claimOnStart()) this.#emit('start');
+    }
+    this.#emit('workerstart', id);
+    this.#remote?.start();
+    return new Promise<boolean>(() => {});
+  }
+
+  /** S24/h3: true once this worker has served its max_request; it then stops. */
+  #afterRequest(): boolean {
+    if (this.#threshold <= 0 || ++this.#served < this.#threshold) return false;
+    setImmediate(() => this.#stopWorker(0));
+    return true;
+  }
+
+  /**
+   * A worker stops (SIGTERM from the manager: shutdown or reload; or max_request). BASE closes
+   * its connections with onClose(reactor_id -1) first (h2, h3); PROCESS leaves them to the
+   * master, and what is still queued on its channel stays there for the replacement.
+   */
+  #stopWorker(code: number): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'stopped';
+    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
+    if (this.#maxIdleTimer) clearInterval(this.#maxIdleTimer);
+    for (const l of this.#listeners) l.close();
+    this.#remote?.stopReading();
+    const sockets = [...this.#conns.values()].map((c) => c.socket);
+    for (const c of [...this.#conns.values()]) this.#closeConn(c, -1, false);
+    this.#emit('workerstop', this.worker_id);
+    this.#shared?.setStatus(WORKER_EXIT);
+    this.#remote?.flush();
+    const deadline = Date.now() + Math.max(100, Number(this.setting.max_wait_time ?? 3) * 1000);
+    const leave = (): void => {
+      const pending = sockets.some((s) => !s.destroyed) || (this.#remote?.pendingOut ?? 0) > 0;
+      if (pending && Date.now() < deadline) setTimeout(leave, 1);
+      else process.exit(code);
+    };
+    setImmediate(leave);
   }
 
   /** A failed start() is final (Swoole exits): the bound fds are closed. */
@@ -302,7 +722,7 @@ export class Server {
     this.#listeners.push(srv);
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
-      if (port.type === SWOOLE_SOCK_UNIX_STREAM) {
+      if (port.type === SWOOLE_SOCK_UNIX_STREAM && port.fd < 0) {
         srv.listen(port.host, () => resolve());
         this.#socketFiles.push(port.host);
       } else {
@@ -327,13 +747,14 @@ export class Server {
     this.#dgrams.push({ port, sock, serverSocket });
     sock.on('message', (msg, rinfo) => {
       if (msg.length === 0 || this.#state !== 'running') return; // observed h9: empty datagrams are ignored
-      this.#countHandled(this.#emitPort(port, 'packet', msg, {
+      this.#count.packet();
+      this.#emitPort(port, 'packet', msg, {
         server_socket: serverSocket,
         dispatch_time: nowSec(),
         server_port: port.port,
         address: rinfo.address,
         port: rinfo.port,
-      }));
+      });
     });
   }
 
@@ -366,22 +787,31 @@ export class Server {
       return;
     }
     const handleFd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-    const session = this.#sessions.add({
+    const init = {
       socketFd: handleFd,
       serverFd: port.fd,
       serverPort: port.port,
       socketType: port.type,
       remoteIp: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
-      reactorId: 0,
-      workerId: 0,
+      reactorId: this.#role === 'worker' ? this.worker_id : 0,
+      workerId: this.#role === 'worker' ? this.worker_id : 0,
       now: nowSec(),
-    });
+    };
+    // Multi-worker BASE: session ids are global, from a counter in shared memory (S6).
+    const session = this.#role === 'worker' && this.#shared
+      ? this.#sessions.add(init, this.#shared.nextSessionId(Number(this.setting.start_session_id ?? 0)))
+      : this.#sessions.add(init);
+    // S5: PROCESS mode: a connection belongs to reactor fd % reactor_num.
+    if (this.#dispatcher) session.reactorId = handleFd % this.#reactorNum;
     const ps = this.#portSetting(port);
+    // Replies are written whole (corked per read), so Nagle would only add latency.
+    if (port.type !== SWOOLE_SOCK_UNIX_STREAM && ps.open_tcp_nodelay !== false) socket.setNoDelay(true);
     const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
-    const conn: Conn = { session, socket, port, paused: false, protected: false, decoder };
+    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set() };
     this.#conns.set(session.id, conn);
-    this.#stats.accepted();
+    this.#count.accepted();
+    if (this.#dispatcher) this.#shared!.sessionOpen(session.id);
     const delay = this.setting.enable_delay_receive === true;
     conn.paused = delay;
     socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
@@ -392,7 +822,7 @@ export class Server {
       conn.decoder?.end();
       socket.end();
     });
-    this.#emitPort(port, 'connect', session.id, 0);
+    this.#emitPort(port, 'connect', session.id, session.reactorId);
     if (!conn.paused && !socket.destroyed) socket.resume();
   }
 
@@ -400,30 +830,37 @@ export class Server {
     const s = conn.session;
     if (s.closing) return;
     s.lastRecvTime = nowSec();
-    if (!conn.decoder) {
-      this.#deliver(conn, chunk);
-      return;
-    }
-    const err = conn.decoder.push(chunk, (frame) => {
-      if (!s.closing) this.#deliver(conn, frame);
-    });
-    if (err && !s.closing) {
-      // L7/L8/E4: close at once, no onReceive for the bad frame; onClose still fires.
-      s.closeErrno = err.code;
-      this.#lastError = err.code;
-      process.emitWarning(`${err.name}: ${err.detail}`, { code: String(err.code), type: 'SwooleWarning' });
-      s.closing = true;
-      this.#emitPort(conn.port, 'close', s.id, 0);
-      this.#forget(conn);
-      conn.socket.resetAndDestroy();
+    // Every send() to this connection from the callbacks below leaves in one write.
+    conn.socket.cork();
+    try {
+      if (!conn.decoder) {
+        this.#deliver(conn, chunk);
+        return;
+      }
+      const err = conn.decoder.push(chunk, (frame) => {
+        if (!s.closing) this.#deliver(conn, frame);
+      });
+      if (err && !s.closing) {
+        // L7/L8/E4: close at once, no onReceive for the bad frame; onClose still fires.
+        s.closeErrno = err.code;
+        this.#lastError = err.code;
+        process.emitWarning(`${err.name}: ${err.detail}`, { code: String(err.code), type: 'SwooleWarning' });
+        s.closing = true;
+        this.#emitPort(conn.port, 'close', s.id, s.reactorId);
+        this.#forget(conn);
+        conn.socket.resetAndDestroy();
+      }
+    } finally {
+      if (!conn.socket.destroyed) conn.socket.uncork();
     }
   }
 
   #deliver(conn: Conn, data: Buffer): void {
     const s = conn.session;
     s.lastDispatchTime = nowSec();
-    this.#stats.received(data.length);
-    this.#countHandled(this.#emitPort(conn.port, 'receive', s.id, 0, data));
+    this.#count.received(data.length);
+    this.#emitPort(conn.port, 'receive', s.id, s.reactorId, data);
+    if (this.#role === 'worker' && this.#threshold > 0) this.#afterRequest();
   }
 
   /** The peer closed (or the socket died): onClose with the real reactor id, unless close() ran. */
@@ -432,7 +869,7 @@ export class Server {
     if (!this.#conns.has(s.id)) return;
     if (!s.closing) {
       s.closing = true;
-      this.#emitPort(conn.port, 'close', s.id, 0);
+      this.#emitPort(conn.port, 'close', s.id, s.reactorId);
     }
     this.#forget(conn);
   }
@@ -440,7 +877,8 @@ export class Server {
   #forget(conn: Conn): void {
     if (this.#conns.delete(conn.session.id)) {
       this.#sessions.remove(conn.session.id);
-      this.#stats.closed();
+      this.#count.closed();
+      if (this.#dispatcher) this.#shared!.sessionClosed(conn.session.id);
     }
   }
 
@@ -450,12 +888,30 @@ export class Server {
     return c && !c.session.closing ? c : undefined;
   }
 
+  /** PROCESS master: a worker's send() arrives here; the worker already answered the caller. */
+  #masterSend(fd: number, data: Buffer): void {
+    const c = this.#conns.get(fd);
+    if (!c || c.socket.destroyed || c.socket.writableEnded) return;
+    if (this.#corking && !this.#corked.has(c.socket)) {
+      c.socket.cork();
+      this.#corked.add(c.socket);
+    }
+    c.socket.write(data);
+    c.session.lastSendTime = nowSec();
+  }
+
+  #buffer(data: string | Buffer): Buffer | null {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    return Buffer.isBuffer(buf) && buf.length > 0 ? buf : null;
+  }
+
   /** S36/h5: atomic per call; false + last error on failure. */
   send(fd: number, data: string | Buffer): boolean {
-    if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
+    if (this.#state !== 'running' || this.#role === 'manager') return this.#fail(ErrorCode.WRONG_OPERATION);
     if (!Number.isInteger(fd) || fd <= 0) return this.#fail(ErrorCode.SESSION_INVALID_ID);
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (!Buffer.isBuffer(buf) || buf.length === 0) return this.#fail(ErrorCode.NO_PAYLOAD);
+    const buf = this.#buffer(data);
+    if (!buf) return this.#fail(ErrorCode.NO_PAYLOAD);
+    if (this.#remote) return this.#remote.send(fd, buf);
     const c = this.#conns.get(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     // Inside onClose of a server-initiated close the socket is still open (observed h5, BASE).
@@ -465,22 +921,23 @@ export class Server {
     if (c.socket.writableLength >= limit) return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
     c.socket.write(buf);
     c.session.lastSendTime = nowSec();
-    this.#stats.sent(buf.length);
+    this.#count.sent(buf.length);
     return true;
   }
 
   /** S37/h5: onClose(reactor_id -1) runs before close() returns; pending output is flushed unless reset. */
   close(fd: number, reset = false): boolean {
-    if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
+    if (this.#state !== 'running' || this.#role === 'manager') return this.#fail(ErrorCode.WRONG_OPERATION);
+    if (this.#remote) return this.#remote.close(fd, reset, !this.#removed.has('close'));
     const c = this.#liveConn(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     this.#closeConn(c, -1, reset);
     return true;
   }
 
-  #closeConn(c: Conn, reactorId: number, reset: boolean): void {
+  #closeConn(c: Conn, reactorId: number, reset: boolean, emit = true): void {
     c.session.closing = true;
-    this.#emitPort(c.port, 'close', c.session.id, reactorId);
+    if (emit) this.#emitPort(c.port, 'close', c.session.id, reactorId);
     this.#forget(c);
     // reset drops what Node still queues; the kernel still ends with FIN (observed h5).
     if (reset) c.socket.destroy();
@@ -489,6 +946,7 @@ export class Server {
   }
 
   exist(fd: number): boolean {
+    if (this.#remote) return this.#state === 'running' && this.#remote.exist(fd);
     return this.#liveConn(fd) !== undefined;
   }
 
@@ -496,8 +954,7 @@ export class Server {
     return this.exist(fd);
   }
 
-  /** h8: pause stops reading; data waits in the kernel. */
-  pause(fd: number): boolean {
+  #pauseLocal(fd: number): boolean {
     const c = this.#liveConn(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     c.paused = true;
@@ -505,12 +962,21 @@ export class Server {
     return true;
   }
 
-  resume(fd: number): boolean {
+  #resumeLocal(fd: number): boolean {
     const c = this.#liveConn(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     c.paused = false;
     c.socket.resume();
     return true;
+  }
+
+  /** h8: pause stops reading; data waits in the kernel. */
+  pause(fd: number): boolean {
+    return this.#remote ? this.#remote.pause(fd) : this.#pauseLocal(fd);
+  }
+
+  resume(fd: number): boolean {
+    return this.#remote ? this.#remote.resume(fd) : this.#resumeLocal(fd);
   }
 
   /** S38/h8: confirm = resume; true also when already confirmed. */
@@ -520,6 +986,7 @@ export class Server {
 
   /** S30: a protected connection is exempt from heartbeat closing. */
   protect(fd: number, on = true): boolean {
+    if (this.#remote) return this.#remote.protect(fd, on);
     const c = this.#liveConn(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     c.protected = on;
@@ -528,6 +995,7 @@ export class Server {
 
   /** S34/h5: false for unknown or closed sessions; works inside onClose. */
   getClientInfo(fd: number): ClientInfo | false {
+    if (this.#remote) return this.#remote.getClientInfo(fd);
     const c = typeof fd === 'number' ? this.#conns.get(fd) : undefined;
     if (!c) return false;
     c.session.sendQueuedBytes = c.socket.writableLength;
@@ -535,15 +1003,16 @@ export class Server {
     return clientInfo(c.session, Number(this.setting.dispatch_mode ?? 2));
   }
 
+  /** h6: BASE lists the calling worker's own connections; a PROCESS worker sees all. */
   getClientList(start = 0, count = 10): number[] | false {
     if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
-    const r = this.#sessions.list(start, count);
+    const r = this.#remote ? this.#remote.getClientList(start, count) : this.#sessions.list(start, count);
     return r === false ? this.#fail(ErrorCode.INVALID_PARAMS) : r;
   }
 
   bind(fd: number, uid: number): boolean {
     if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
-    const r = this.#sessions.bind(fd, uid);
+    const r = this.#remote ? this.#remote.bind(fd, uid) : this.#sessions.bind(fd, uid);
     if (r === 'range') return this.#fail(ErrorCode.INVALID_PARAMS);
     return r;
   }
@@ -551,6 +1020,26 @@ export class Server {
   stats(): Record<string, number> | false {
     if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
     const fds = [...this.#conns.values()].map((c) => c.session.socketFd);
+    const minFd = fds.length ? Math.min(...fds) : 0;
+    const maxFd = fds.length ? Math.max(...fds) : 0;
+    const sh = this.#shared;
+    if (sh) {
+      const inWorker = this.#role === 'worker';
+      return sh.totals().snapshot({
+        workerNum: this.#workerNum,
+        taskWorkerNum: 0,
+        userWorkerNum: 0,
+        idleWorkerNum: sh.idleWorkers(),
+        worker: {
+          requestCount: inWorker ? sh.mine(Col.W_REQUEST) : 0,
+          responseCount: inWorker ? sh.mine(Col.W_RESPONSE) : 0,
+          dispatchCount: inWorker ? sh.mine(Col.W_DISPATCH) : 0,
+          concurrency: 0,
+        },
+        minFd,
+        maxFd,
+      });
+    }
     return this.#stats.snapshot({
       workerNum: 1,
       taskWorkerNum: 0,
@@ -563,8 +1052,8 @@ export class Server {
         dispatchCount: 0,
         concurrency: 0,
       },
-      minFd: fds.length ? Math.min(...fds) : 0,
-      maxFd: fds.length ? Math.max(...fds) : 0,
+      minFd,
+      maxFd,
     });
   }
 
@@ -579,9 +1068,9 @@ export class Server {
     });
   }
 
-  /** S30/h4: periodic check; the close is a FIN and onClose gets the real reactor id (0). */
+  /** S30/h4: periodic check; the close is a FIN and onClose gets the real reactor id. */
   #heartbeatCheck(): void {
-    for (const c of this.#idleSessions()) this.#closeConn(c, 0, false);
+    for (const c of this.#idleSessions()) this.#closeConn(c, c.session.reactorId, false);
   }
 
   #maxIdleCheck(): void {
@@ -590,12 +1079,13 @@ export class Server {
       const limit = this.#maxIdle.get(c.port);
       if (limit === undefined || c.session.closing) continue;
       const last = Math.max(c.session.connectTime, c.session.lastRecvTime, c.session.lastSendTime);
-      if (now - last >= limit) this.#closeConn(c, 0, false);
+      if (now - last >= limit) this.#closeConn(c, c.session.reactorId, false);
     }
   }
 
-  /** S31/h4: idle session ids, closed when asked; false when heartbeat is off. */
+  /** S31/h4: idle session ids, closed when asked; false when heartbeat is off (PROCESS workers: 507, the master tracks idleness). */
   heartbeat(close = false): number[] | false {
+    if (this.#remote) return this.#fail(ErrorCode.OPERATION_NOT_SUPPORT);
     if (this.#state !== 'running' || this.#heartbeatTimer === undefined) return this.#fail(ErrorCode.WRONG_OPERATION);
     const idle = this.#idleSessions();
     const ids = idle.map((c) => c.session.id);
@@ -603,39 +1093,66 @@ export class Server {
     return ids;
   }
 
-  /** S4/h15: single process: the master is this process and there is no manager. */
+  /** S4/h15: single process: this process; BASE with a manager: worker 0; PROCESS: the master. */
   getMasterPid(): number {
-    return this.#state === 'running' ? process.pid : 0;
+    if (this.#state !== 'running') return 0;
+    if (this.#role === 'single') return process.pid;
+    if (this.#role === 'manager' && this.mode === SWOOLE_BASE) return this.#pids[0] ?? 0;
+    return this.master_pid;
   }
 
   getManagerPid(): number {
-    return 0;
+    return this.#state === 'running' ? this.manager_pid : 0;
   }
 
   /** S9: false outside a running worker. */
   getWorkerId(): number | false {
-    return this.#state === 'running' ? 0 : false;
+    if (this.#state !== 'running' || this.#role === 'manager') return false;
+    return this.#role === 'single' ? 0 : this.worker_id;
   }
 
   getWorkerPid(workerId = -1): number | false {
-    if (this.#state !== 'running' || (workerId !== -1 && workerId !== 0)) return false;
-    return process.pid;
+    if (this.#state !== 'running') return false;
+    if (this.#role === 'single') return workerId === -1 || workerId === 0 ? process.pid : false;
+    if (workerId === -1) return this.#role === 'worker' ? process.pid : false;
+    if (!Number.isInteger(workerId) || workerId < 0 || workerId >= this.#workerNum) return false;
+    if (this.#role === 'worker' && workerId === this.worker_id) return process.pid;
+    return this.#pids[workerId] ?? false;
   }
 
-  /** S9: BUSY=1 while a callback runs (every API call comes from one here), IDLE=2 otherwise. */
+  /** S9: BUSY=1 while a callback runs (every API call comes from one here), IDLE=2, EXIT=3. */
   getWorkerStatus(workerId = -1): number | false {
-    if (this.#state !== 'running' || (workerId !== -1 && workerId !== 0)) return false;
-    return 1;
-  }
-
-  /** S4: reload is not supported by a single-process server. */
-  reload(_onlyTaskWorkers = false): boolean {
-    return this.#fail(ErrorCode.OPERATION_NOT_SUPPORT);
+    if (this.#state !== 'running') return false;
+    if (this.#role === 'single') return workerId === -1 || workerId === 0 ? 1 : false;
+    const id = workerId === -1 ? (this.#role === 'worker' ? this.worker_id : -1) : workerId;
+    if (!Number.isInteger(id) || id < 0 || id >= this.#workerNum) return false;
+    return this.#shared!.status(id) || false;
   }
 
   /**
-   * S28: stops accepting, closes every connection (onClose, reactor_id -1), runs onWorkerStop
-   * and onShutdown, then start() resolves true. Not started: false with 509.
+   * S25/h2: restarts every event worker (in parallel). From a worker it signals the manager.
+   * Single-process servers cannot reload (S4). `onlyTaskWorkers` is a no-op: no task workers.
+   */
+  reload(onlyTaskWorkers = false): boolean {
+    if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
+    if (this.#role === 'single') return this.#fail(ErrorCode.OPERATION_NOT_SUPPORT);
+    if (this.#role === 'worker') {
+      try {
+        process.kill(this.manager_pid, onlyTaskWorkers ? 'SIGUSR2' : 'SIGUSR1');
+        return true;
+      } catch {
+        return this.#fail(ErrorCode.WRONG_OPERATION);
+      }
+    }
+    if (!onlyTaskWorkers) this.#launcher?.reload();
+    return true; // h2: a reload absorbed by one in progress still answers true
+  }
+
+  /**
+   * S28: single process: stops accepting, closes every connection (onClose, reactor_id -1),
+   * runs onWorkerStop and onShutdown, then start() resolves true. With a manager: any process
+   * may call it; the manager runs onBeforeShutdown, stops the workers (SIGTERM, SIGKILL after
+   * max_wait_time), runs onManagerStop and onShutdown. Not started: false with 509.
    */
   shutdown(): boolean {
     if (this.#state === 'starting') {
@@ -644,6 +1161,23 @@ export class Server {
       return true;
     }
     if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
+    if (this.#role === 'worker') {
+      try {
+        process.kill(this.manager_pid, 'SIGTERM');
+        return true;
+      } catch {
+        return this.#fail(ErrorCode.WRONG_OPERATION);
+      }
+    }
+    if (this.#role === 'manager') {
+      if (this.#stopRequested) return true;
+      this.#stopRequested = true;
+      this.#emit('beforeshutdown');
+      // PROCESS: stop accepting first; the workers still finish what they hold.
+      for (const l of this.#listeners) l.close();
+      this.#launcher?.shutdown();
+      return true;
+    }
     this.#state = 'stopped';
     process.off('SIGTERM', this.#onSigterm);
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);

@@ -50,13 +50,19 @@ export class SessionTable {
     return this.#sessions.size;
   }
 
-  /** S6: next id, skipping ids still in use; wraps after UINT32_MAX back to 1. */
-  add(init: SessionInit): Session {
+  /**
+   * S6: next id, skipping ids still in use; wraps after UINT32_MAX back to 1. `givenId` is an
+   * id allocated elsewhere (multi-worker BASE: a counter in shared memory).
+   */
+  add(init: SessionInit, givenId?: number): Session {
     let id = this.#next;
-    do {
-      id = id >= UINT32_MAX ? 1 : id + 1;
-    } while (this.#sessions.has(id));
-    this.#next = id;
+    if (givenId !== undefined) id = givenId;
+    else {
+      do {
+        id = id >= UINT32_MAX ? 1 : id + 1;
+      } while (this.#sessions.has(id));
+      this.#next = id;
+    }
     const s: Session = {
       ...init,
       id,

@@ -45,17 +45,15 @@ export class StatsCounter {
     this.connectionNum = Math.max(0, this.connectionNum - 1);
   }
 
-  /** One stream frame dispatched to onReceive (counted before the callback runs). */
+  /** One stream frame dispatched and handed to onReceive. */
   received(bytes: number): void {
     this.dispatchCount++;
+    this.requestCount++;
     this.totalRecvBytes += bytes;
   }
 
-  /**
-   * One onReceive/onPacket returned (S33: request_count goes up after the callback, so stats()
-   * inside a callback does not count that callback's own request). A datagram counts only here (h9).
-   */
-  handled(): void {
+  /** One datagram handed to onPacket: request_count only (h9). */
+  packet(): void {
     this.requestCount++;
   }
 

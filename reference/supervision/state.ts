@@ -6,7 +6,9 @@
  *   the same slot. Swoole respawns without any backoff (P20); we do too for the first few
  *   rapid exits of a slot, then back off (bounded) so a crash loop cannot spin a core.
  * - Reload (SIGUSR1/SIGUSR2): one worker at a time in id order; each replacement is spawned
- *   before the next SIGTERM; stragglers get SIGKILL after max_wait_time.
+ *   before the next SIGTERM; stragglers get SIGKILL after max_wait_time. With parallelReload
+ *   (the Server's reload, observed h2) every worker gets SIGTERM at once and each exit is
+ *   answered by an immediate respawn.
  * - Shutdown: SIGTERM to every worker at once, SIGKILL after max_wait_time (0 = wait forever),
  *   finished once every child has been reaped.
  * - Detach: the slot gets a replacement; the old pid is reaped later without a respawn.
@@ -38,6 +40,11 @@ export interface SupervisorOptions {
   crashWindowMs?: number;
   /** Upper bound of the backoff delay. */
   maxBackoffMs?: number;
+  /**
+   * Reload every worker at once instead of one at a time (Swoole's Server, observed h2; the
+   * Pool reloads in id order). Each exit is still answered by an immediate respawn.
+   */
+  parallelReload?: boolean;
 }
 
 export type Phase = 'idle' | 'running' | 'stopping' | 'finished';
@@ -48,6 +55,7 @@ export class SupervisorState {
   readonly #burst: number;
   readonly #window: number;
   readonly #maxBackoff: number;
+  readonly #parallelReload: boolean;
   phase: Phase = 'idle';
   /** Current pid per slot (null while a spawn is pending). */
   readonly slots: (number | null)[];
@@ -65,6 +73,7 @@ export class SupervisorState {
     this.#burst = o.crashBurst ?? 8;
     this.#window = o.crashWindowMs ?? 1000;
     this.#maxBackoff = o.maxBackoffMs ?? 1000;
+    this.#parallelReload = o.parallelReload ?? false;
     this.slots = Array.from({ length: o.workerNum }, () => null);
     this.#exitTimes = Array.from({ length: o.workerNum }, () => []);
   }
@@ -129,7 +138,7 @@ export class SupervisorState {
       if (slot < 0) return [];
       this.slots[slot] = null;
       if (this.phase === 'running') {
-        const reloadHead = this.#reloading && this.#reloadQueue[0] === pid;
+        const reloadHead = this.#reloading && (this.#parallelReload ? this.#reloadQueue.includes(pid) : this.#reloadQueue[0] === pid);
         out.push({ t: 'spawn', slot, delayMs: reloadHead ? 0 : this.#backoff(slot, now) });
       }
     }
@@ -137,7 +146,7 @@ export class SupervisorState {
       const at = this.#reloadQueue.indexOf(pid);
       if (at >= 0) {
         this.#reloadQueue.splice(at, 1);
-        if (at === 0 && this.#reloadQueue.length) out.push({ t: 'kill', pid: this.#reloadQueue[0]!, signal: 'SIGTERM' });
+        if (at === 0 && this.#reloadQueue.length && !this.#parallelReload) out.push({ t: 'kill', pid: this.#reloadQueue[0]!, signal: 'SIGTERM' });
       }
       if (this.#reloadQueue.length === 0) this.#reloading = false;
     }
@@ -153,7 +162,8 @@ export class SupervisorState {
     this.#reloadQueue = this.slots.filter((p): p is number => p !== null);
     if (this.#reloadQueue.length === 0) return [];
     this.#reloading = true;
-    const out: SupervisorCommand[] = [{ t: 'kill', pid: this.#reloadQueue[0]!, signal: 'SIGTERM' }];
+    const first = this.#parallelReload ? this.#reloadQueue : [this.#reloadQueue[0]!];
+    const out: SupervisorCommand[] = first.map((pid) => ({ t: 'kill', pid, signal: 'SIGTERM' }));
     if (this.#maxWaitMs > 0) out.push({ t: 'arm', kind: 'reload-kill', ms: this.#maxWaitMs });
     return out;
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { ErrorCode, SwooleError } from '../../reference/errors.ts';
-import { SWOOLE_BASE, SWOOLE_SOCK_TCP, SWOOLE_SOCK_UNIX_STREAM } from '../../reference/constants.ts';
+import { SWOOLE_BASE, SWOOLE_SOCK_TCP, SWOOLE_SOCK_UDP, SWOOLE_SOCK_UNIX_STREAM } from '../../reference/constants.ts';
 import { Server } from '../../reference/server/server.ts';
 
 type Ev = [string, ...unknown[]];
@@ -422,13 +422,15 @@ t.test('clause:server.base.mode — the constructor accepts BASE and PROCESS onl
   for (const mode of [0, 3, 99]) {
     t.throws(() => new Server('127.0.0.1', 0, mode), { code: ErrorCode.INVALID_PARAMS }, `mode ${mode}`);
   }
-  const p = new Server('127.0.0.1', 0, 2);
-  p.on('receive', () => {});
-  await t.rejects(p.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'PROCESS mode is not implemented yet: refused, port released');
-  const multi = new Server('127.0.0.1', 0);
-  multi.on('receive', () => {});
-  multi.set({ worker_num: 2 });
-  await t.rejects(multi.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'multi-worker BASE not implemented yet');
+  // PROCESS and multi-worker modes run worker processes (test/server/multi-process.test.ts);
+  // what this reference still refuses is task workers, and UDP with worker processes.
+  const tasks = new Server('127.0.0.1', 0);
+  tasks.on('receive', () => {});
+  tasks.set({ task_worker_num: 1 });
+  await t.rejects(tasks.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'task workers: refused, port released');
+  const udp = new Server('127.0.0.1', 0, 2, SWOOLE_SOCK_UDP);
+  udp.on('packet', () => {});
+  await t.rejects(udp.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'UDP in PROCESS mode: refused');
 });
 
 t.test('clause:server.base.port-api — Port.set takes port options only, keeps its own setting; on()/set() refused after start', async (t) => {

@@ -1,0 +1,211 @@
+/**
+ * PROCESS mode, master side: turns the reactor's connect / frame / close events into records for
+ * the chosen worker (dispatch.ts chooseWorker, or dispatch_func), and applies the commands the
+ * workers send back (send, close, pause, resume, protect, bind). The master owns every socket;
+ * a worker only ever sees session ids. Rules: S10–S12, S24, S36, observed f, h1, h7.
+ */
+import type { NativeAddon } from '../native/api.ts';
+import { ErrorCode } from '../errors.ts';
+import { Limits } from '../constants.ts';
+import { chooseWorker, interpretDispatchFunc, type WorkerLoad } from './dispatch.ts';
+import {
+  F_CONT, F_ON, R_ACK, R_BIND, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PAUSE, R_PROTECT, R_RESUME, R_SEND,
+  RecordReader, RecordWriter, DATAGRAM_MAX, type ChannelRecord,
+} from './channel.ts';
+import type { Session } from './session.ts';
+
+/** What the dispatcher needs to know about a connection the reactor owns. */
+export interface DispatchConn {
+  readonly session: Session;
+  readonly portIndex: number;
+  /** Mode 8: the worker the first dispatch bound the connection to. */
+  boundWorker?: number;
+  /** Workers that have this session's INFO record. */
+  readonly informed: Set<number>;
+}
+
+export interface MasterHooks {
+  workerNum: number;
+  dispatchMode: number;
+  dispatchFunc: ((...a: unknown[]) => unknown) | null;
+  /** connect/close callbacks exist in the workers and were not removed (S12). */
+  connectEvents: boolean;
+  closeEvents: boolean;
+  reactorNum: number;
+  /** Calls dispatch_func with the server object first. */
+  callDispatchFunc(fn: (...a: unknown[]) => unknown, session: number, type: number, data?: Buffer): unknown;
+  conn(session: number): DispatchConn | undefined;
+  send(session: number, data: Buffer): void;
+  close(session: number, reset: boolean): void;
+  pause(session: number, on: boolean): void;
+  protect(session: number, on: boolean): void;
+  bind(session: number, uid: number): void;
+  dispatched(bytes: number): void;
+  /** Around each batch of worker commands. */
+  batchStart(): void;
+  batchEnd(): void;
+  /** Master/worker channel ends as [masterEnd, workerEnd] per slot. */
+  pairs: [number, number][];
+}
+
+const NO_RID = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+const TYPE_DATA = 0;
+const TYPE_CLOSE = 4;
+const TYPE_CONNECT = 5;
+
+export class Dispatcher {
+  readonly #h: MasterHooks;
+  readonly #writers: RecordWriter[];
+  readonly #inflight: number[];
+  readonly #loads: { idle: boolean; load: number; concurrency: number }[];
+  #rr = 0;
+  #noIdleWarned = 0;
+  readonly #closers: (() => void)[] = [];
+
+  constructor(native: NativeAddon, hooks: MasterHooks) {
+    this.#h = hooks;
+    this.#inflight = hooks.pairs.map(() => 0);
+    this.#loads = hooks.pairs.map(() => ({ idle: true, load: 0, concurrency: 0 }));
+    this.#writers = hooks.pairs.map(([masterEnd], slot) => {
+      const sock = native.openDatagram(masterEnd);
+      const reader = new RecordReader((r) => this.#command(slot, r), (d) => process.emitWarning(`abnormal pipeline data: ${d}`, { code: String(ErrorCode.WORKER_ABNORMAL_PIPE_DATA), type: 'SwooleWarning' }));
+      sock.startReading(DATAGRAM_MAX, (batch) => {
+        // Writes to one client from one batch of commands leave together (the hooks cork).
+        hooks.batchStart();
+        try {
+          reader.datagrams(batch);
+        } finally {
+          hooks.batchEnd();
+        }
+      }, 16);
+      this.#closers.push(() => sock.close());
+      return new RecordWriter(sock);
+    });
+  }
+
+  #info(c: DispatchConn): Buffer {
+    const s = c.session;
+    return Buffer.from(JSON.stringify({
+      p: c.portIndex, fd: s.socketFd, sfd: s.serverFd, sp: s.serverPort, st: s.socketType, ip: s.remoteIp, rp: s.remotePort,
+      r: s.socketFd % this.#h.reactorNum, t: s.connectTime, u: s.uid,
+    }));
+  }
+
+  /** The worker for one event, or -1 when dispatch_func discards it. */
+  #choose(c: DispatchConn, type: number, data?: Buffer): number {
+    const h = this.#h;
+    // The default mode on the hot path: no allocation (same result as chooseWorker's mode 2).
+    if (h.dispatchMode === 2 && !h.dispatchFunc) return c.session.socketFd % h.workerNum;
+    if (h.dispatchFunc) {
+      const arg = data && h.dispatchFunc.length > 3 ? data.subarray(0, Limits.IPC_BUFFER_SIZE) : undefined;
+      const v = interpretDispatchFunc(h.callDispatchFunc(h.dispatchFunc, c.session.id, type, arg), h.workerNum);
+      if (v.kind === 'worker') return v.workerId;
+      if (v.kind === 'discard') {
+        process.emitWarning(v.detail, { code: String(v.code), type: 'SwooleWarning' });
+        return -1;
+      }
+    }
+    for (let i = 0; i < this.#loads.length; i++) {
+      const l = this.#loads[i]!;
+      l.load = this.#inflight[i]!;
+      l.idle = l.load === 0;
+    }
+    const r = chooseWorker(h.dispatchMode, { socketFd: c.session.socketFd, remoteIp: c.session.remoteIp, uid: c.session.uid, boundWorker: c.boundWorker }, this.#loads as WorkerLoad[], this.#rr);
+    this.#rr = r.roundRobin;
+    if (r.bind) {
+      c.boundWorker = r.workerId;
+      c.session.workerId = r.workerId;
+    }
+    if (r.noIdleWorker && Date.now() - this.#noIdleWarned > 1000) {
+      this.#noIdleWarned = Date.now();
+      process.emitWarning('No idle worker is available', { code: String(ErrorCode.SERVER_NO_IDLE_WORKER), type: 'SwooleWarning' });
+    }
+    return r.workerId;
+  }
+
+  #inform(c: DispatchConn, w: number): void {
+    if (c.informed.has(w)) return;
+    c.informed.add(w);
+    this.#writers[w]!.push(R_INFO, 0, c.session.id, this.#info(c));
+  }
+
+  connect(c: DispatchConn): void {
+    if (!this.#h.connectEvents) return;
+    const w = this.#choose(c, TYPE_CONNECT);
+    if (w < 0) return;
+    c.informed.add(w);
+    this.#writers[w]!.push(R_CONNECT, 0, c.session.id, this.#info(c));
+  }
+
+  data(c: DispatchConn, frame: Buffer): void {
+    const w = this.#choose(c, TYPE_DATA, frame);
+    if (w < 0) return;
+    this.#inform(c, w);
+    this.#inflight[w]!++;
+    this.#h.dispatched(frame.length);
+    this.#writers[w]!.push(R_DATA, 0, c.session.id, frame);
+  }
+
+  /** The connection is gone: onClose in the chosen worker (if kept), the others drop it. */
+  close(c: DispatchConn, reactorId: number): void {
+    let target = -1;
+    if (this.#h.closeEvents) target = this.#choose(c, TYPE_CLOSE);
+    const rid = Buffer.alloc(4);
+    rid.writeInt32LE(reactorId);
+    for (let w = 0; w < this.#writers.length; w++) {
+      const on = w === target;
+      if (on || c.informed.has(w)) {
+        if (on) this.#inform(c, w);
+        this.#writers[w]!.push(R_CLOSE, on ? F_ON : 0, c.session.id, rid);
+      }
+    }
+    c.informed.clear();
+  }
+
+  /** A worker died: its replacement knows no session yet; nothing it had is in flight any more. */
+  workerGone(slot: number, conns: Iterable<DispatchConn>): void {
+    this.#inflight[slot] = 0;
+    for (const c of conns) c.informed.delete(slot);
+  }
+
+  #command(slot: number, r: ChannelRecord): void {
+    const h = this.#h;
+    switch (r.type) {
+      case R_SEND:
+        h.send(r.session, r.payload);
+        break;
+      case R_CLOSE_CMD: {
+        // The closing worker ran onClose itself; the others only drop their copy.
+        const c = h.conn(r.session);
+        if (c) {
+          for (const w of c.informed) if (w !== slot) this.#writers[w]!.push(R_CLOSE, 0, r.session, NO_RID);
+          c.informed.clear();
+        }
+        h.close(r.session, (r.flags & F_ON) !== 0);
+        break;
+      }
+      case R_PAUSE:
+        h.pause(r.session, true);
+        break;
+      case R_RESUME:
+        h.pause(r.session, false);
+        break;
+      case R_PROTECT:
+        h.protect(r.session, (r.flags & F_ON) !== 0);
+        break;
+      case R_BIND:
+        h.bind(r.session, r.payload.readUInt32LE(0));
+        break;
+      case R_ACK:
+        this.#inflight[slot] = Math.max(0, this.#inflight[slot]! - r.session);
+        break;
+      default:
+        process.emitWarning(`unknown command record ${r.type} from worker ${slot}${r.flags & F_CONT ? ' (continued)' : ''}`, { code: String(ErrorCode.WORKER_ABNORMAL_PIPE_DATA), type: 'SwooleWarning' });
+    }
+  }
+
+  stop(): void {
+    for (const w of this.#writers) w.close();
+    for (const c of this.#closers) c();
+  }
+}

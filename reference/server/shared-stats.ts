@@ -1,0 +1,170 @@
+/**
+ * stats() across processes: one shared-memory block (a memfd every process maps) holding a
+ * row of counters per process role: row 0 for the master/manager, row 1+i for worker slot i.
+ * Each row has exactly one writer at a time (a slot's replacement starts after the old process
+ * has exited), so plain Float64 stores suffice; stats() in any process sums the rows. The one
+ * counter several processes race on, BASE session ids, goes through the addon's atomicAdd.
+ * PROCESS mode also keeps a session-slot table here: slot[id % SESSION_SLOTS] = id while the
+ * session is live, so a worker's exist()/send() know about sessions it never saw (S36, S38).
+ */
+import type { NativeAddon } from '../native/api.ts';
+import { StatsCounter } from './stats.ts';
+
+/** Column indexes within a row. */
+export const Col = {
+  ACCEPT: 0,
+  CLOSE: 1,
+  ABORT: 2,
+  DISPATCH: 3,
+  REQUEST: 4,
+  RESPONSE: 5,
+  RECV_BYTES: 6,
+  SEND_BYTES: 7,
+  /** Worker status: 1 BUSY, 2 IDLE, 3 EXIT (S9). */
+  STATUS: 8,
+  /** Per-process counts (reset by each new process of the slot). */
+  W_REQUEST: 9,
+  W_RESPONSE: 10,
+  W_DISPATCH: 11,
+  PID: 12,
+  PACKET: 13,
+} as const;
+
+const ROW_WORDS = 16;
+const HEADER_WORDS = 8;
+/** Header words (int64 / float64). */
+const H_SESSION = 0;
+const H_START_TIME = 1;
+const H_ONSTART = 2;
+const H_SESSION_ROUND = 3;
+export const SESSION_SLOTS = 1 << 18;
+
+export const WORKER_BUSY = 1;
+export const WORKER_IDLE = 2;
+export const WORKER_EXIT = 3;
+
+export function sharedBlockSize(workerNum: number): number {
+  return (HEADER_WORDS + ROW_WORDS * (workerNum + 1)) * 8 + SESSION_SLOTS * 4;
+}
+
+export class SharedStats {
+  readonly workerNum: number;
+  readonly #buf: ArrayBuffer;
+  readonly #f: Float64Array;
+  readonly #i: BigInt64Array;
+  readonly #slots: Uint32Array;
+  readonly #native: NativeAddon;
+  /** Offset of the row this process writes. */
+  #row = 0;
+
+  constructor(native: NativeAddon, fd: number, workerNum: number) {
+    this.workerNum = workerNum;
+    this.#native = native;
+    const size = sharedBlockSize(workerNum);
+    this.#buf = native.mapSharedMemory(fd, size);
+    const wordsEnd = (HEADER_WORDS + ROW_WORDS * (workerNum + 1)) * 8;
+    this.#f = new Float64Array(this.#buf, 0, wordsEnd / 8);
+    this.#i = new BigInt64Array(this.#buf, 0, HEADER_WORDS);
+    this.#slots = new Uint32Array(this.#buf, wordsEnd, SESSION_SLOTS);
+  }
+
+  /** Which row this process writes: -1 = master/manager, else the worker slot. */
+  own(slot: number): void {
+    this.#row = HEADER_WORDS + ROW_WORDS * (slot + 1);
+    if (slot >= 0) {
+      this.#f[this.#row + Col.W_REQUEST] = 0;
+      this.#f[this.#row + Col.W_RESPONSE] = 0;
+      this.#f[this.#row + Col.W_DISPATCH] = 0;
+      this.#f[this.#row + Col.PID] = process.pid;
+      this.#f[this.#row + Col.STATUS] = WORKER_IDLE;
+    }
+  }
+
+  set startTime(sec: number) {
+    this.#f[H_START_TIME] = sec;
+  }
+
+  /** BASE: the next global session id (S6: from start_session_id + 1). */
+  nextSessionId(startSessionId: number): number {
+    const n = this.#native.atomicAdd(this.#buf, H_SESSION, 1) + 1;
+    return ((startSessionId + n - 1) % 0xffffffff) + 1;
+  }
+
+  /** S4: onStart runs once, in the first worker 0. */
+  claimOnStart(): boolean {
+    return this.#native.atomicAdd(this.#buf, H_ONSTART, 1) === 0;
+  }
+
+  add(col: number, n = 1): void {
+    this.#f[this.#row + col]! += n;
+  }
+
+  status(slot: number): number {
+    return this.#f[HEADER_WORDS + ROW_WORDS * (slot + 1) + Col.STATUS] ?? 0;
+  }
+
+  setStatus(status: number): void {
+    this.#f[this.#row + Col.STATUS] = status;
+  }
+
+  /** Marks slot's row as exited (the manager, once the process is gone). */
+  markExited(slot: number): void {
+    this.#f[HEADER_WORDS + ROW_WORDS * (slot + 1) + Col.STATUS] = WORKER_EXIT;
+  }
+
+  /** This process's own value of `col`. */
+  mine(col: number): number {
+    return this.#f[this.#row + col]!;
+  }
+
+  /** PROCESS master: session-slot table for workers' exist()/send(). */
+  sessionOpen(id: number): void {
+    this.#slots[id % SESSION_SLOTS] = id;
+  }
+
+  sessionClosed(id: number): void {
+    if (this.#slots[id % SESSION_SLOTS] === id) this.#slots[id % SESSION_SLOTS] = 0;
+  }
+
+  sessionLive(id: number): boolean {
+    return id > 0 && this.#slots[id % SESSION_SLOTS] === id;
+  }
+
+  setSessionRound(n: number): void {
+    this.#f[H_SESSION_ROUND] = n;
+  }
+
+  /** The rows summed into a StatsCounter (for its snapshot()). */
+  totals(): StatsCounter {
+    const c = new StatsCounter(this.#f[H_START_TIME]!);
+    for (let r = 0; r <= this.workerNum; r++) {
+      const o = HEADER_WORDS + ROW_WORDS * r;
+      c.acceptCount += this.#f[o + Col.ACCEPT]!;
+      c.closeCount += this.#f[o + Col.CLOSE]!;
+      c.abortCount += this.#f[o + Col.ABORT]!;
+      c.dispatchCount += this.#f[o + Col.DISPATCH]!;
+      c.requestCount += this.#f[o + Col.REQUEST]! + this.#f[o + Col.PACKET]!;
+      c.responseCount += this.#f[o + Col.RESPONSE]!;
+      c.totalRecvBytes += this.#f[o + Col.RECV_BYTES]!;
+      c.totalSendBytes += this.#f[o + Col.SEND_BYTES]!;
+    }
+    c.connectionNum = Math.max(0, c.acceptCount - c.closeCount);
+    const round = this.#f[H_SESSION_ROUND]!;
+    c.sessionRound = round > 0 ? round : Number(this.#i[H_SESSION]);
+    return c;
+  }
+
+  /** PROCESS: every live session id, ascending (for a worker's getClientList). */
+  liveSessionIds(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < SESSION_SLOTS; i++) if (this.#slots[i] !== 0) out.push(this.#slots[i]!);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Workers whose status is IDLE. */
+  idleWorkers(): number {
+    let n = 0;
+    for (let s = 0; s < this.workerNum; s++) if (this.status(s) === WORKER_IDLE) n++;
+    return n;
+  }
+}

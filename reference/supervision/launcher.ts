@@ -1,0 +1,233 @@
+/**
+ * The I/O half of supervision, for any role that runs worker processes the cluster way: each
+ * child re-runs the entry script with marker variables, says `{t:'ready'}` over the node IPC
+ * channel once its script reached start(), and waits for `{t:'assign', id}`. The launcher
+ * performs the SupervisorState's commands (spawn, kill, timers), keeps one pre-booted standby
+ * so a replacement is assigned without a cold start, and reaps every child. What the roles
+ * differ in (the ready check, the assign payload, what an exit means) comes in as hooks.
+ * The Pool has its own copy of these ideas (reference/pool/master.ts); the Server uses this.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { SupervisorState, type SupervisorCommand, type SupervisorEvent } from './state.ts';
+
+export interface LauncherHooks {
+  workerNum: number;
+  /** max_wait_time in ms; 0 = never SIGKILL. */
+  maxWaitMs: number;
+  parallelReload?: boolean;
+  standby: boolean;
+  /** Marker variables every child gets on top of process.env. */
+  env: Record<string, string>;
+  /** fds every child gets, from fd 4 on (fd 3 is the IPC channel). */
+  extraFds: number[];
+  /** A child's ready message: null when it matches, else why not (the launcher then stops). */
+  checkReady(m: Record<string, unknown>): string | null;
+  /** The assign message for `slot` (must have t:'assign'). */
+  assignMessage(slot: number, pids: (number | null)[]): Record<string, unknown>;
+  /** A child left its slot: exit code or signal as child_process reports them. */
+  onExit?(slot: number, pid: number, code: number | null, signal: NodeJS.Signals | null): void;
+  /** A child was assigned (its pid is in pids()). */
+  onAssigned?(slot: number, pid: number): void;
+  /** Any other message from an assigned child. */
+  onMessage?(slot: number, pid: number, m: Record<string, unknown>): void;
+  /** A child exited before it said ready, or said the wrong thing. */
+  onSetupError?(message: string): void;
+}
+
+interface Child {
+  proc: ChildProcess;
+  ready: boolean;
+  slot: number;
+  wantSlot: number;
+}
+
+export class WorkerLauncher {
+  readonly #h: LauncherHooks;
+  readonly #state: SupervisorState;
+  readonly #children = new Map<number, Child>();
+  #standby: Child | null = null;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #finished!: () => void;
+  readonly done: Promise<void>;
+  #closed = false;
+
+  constructor(hooks: LauncherHooks) {
+    this.#h = hooks;
+    this.#state = new SupervisorState({ workerNum: hooks.workerNum, maxWaitMs: hooks.maxWaitMs, parallelReload: hooks.parallelReload });
+    this.done = new Promise((resolve) => (this.#finished = resolve));
+  }
+
+  pids(): (number | null)[] {
+    return [...this.#state.slots];
+  }
+
+  get running(): boolean {
+    return this.#state.phase === 'running';
+  }
+
+  get reloading(): boolean {
+    return this.#state.reloading;
+  }
+
+  start(): void {
+    this.#apply({ t: 'start', now: Date.now() });
+    if (this.#h.standby) this.#standby = this.#spawn(-1);
+  }
+
+  shutdown(): void {
+    this.#apply({ t: 'shutdown' });
+  }
+
+  /** False while a reload runs. */
+  reload(): boolean {
+    if (this.#state.reloading || this.#state.phase !== 'running') return false;
+    this.#apply({ t: 'reload' });
+    return true;
+  }
+
+  /** Sends to the process in `slot` over its IPC channel; false when there is none. */
+  send(slot: number, m: Record<string, unknown>): boolean {
+    const pid = this.#state.slots[slot];
+    const c = pid ? this.#children.get(pid) : undefined;
+    if (!c || !c.proc.connected) return false;
+    c.proc.send(m);
+    return true;
+  }
+
+  #apply(e: SupervisorEvent): void {
+    for (const c of this.#state.apply(e)) this.#perform(c);
+  }
+
+  #perform(c: SupervisorCommand): void {
+    switch (c.t) {
+      case 'spawn':
+        if (c.delayMs > 0) this.#timer(c.delayMs, () => this.#fill(c.slot));
+        else this.#fill(c.slot);
+        break;
+      case 'kill':
+        try {
+          process.kill(c.pid, c.signal);
+        } catch {
+          /* already gone: its exit is on its way */
+        }
+        break;
+      case 'arm':
+        this.#timer(c.ms, () => this.#apply({ t: 'timer', kind: c.kind }));
+        break;
+      case 'finished':
+        this.#finish();
+        break;
+    }
+  }
+
+  #timer(ms: number, fn: () => void): void {
+    const h = setTimeout(() => {
+      this.#timers.delete(h);
+      fn();
+    }, ms);
+    this.#timers.add(h);
+  }
+
+  #fill(slot: number): void {
+    if (this.#state.phase !== 'running') return;
+    const standby = this.#standby;
+    if (standby && standby.ready) {
+      this.#standby = this.#spawn(-1);
+      this.#assign(standby, slot);
+    } else if (standby && standby.wantSlot < 0) {
+      standby.wantSlot = slot;
+      this.#standby = this.#h.standby ? this.#spawn(-1) : null;
+    } else this.#spawn(slot);
+  }
+
+  #spawn(wantSlot: number): Child {
+    const proc = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...this.#h.extraFds],
+      env: { ...process.env, ...this.#h.env },
+    });
+    const child: Child = { proc, ready: false, slot: -1, wantSlot };
+    const pid = proc.pid!;
+    this.#children.set(pid, child);
+    proc.on('message', (m: Record<string, unknown>) => this.#onMessage(child, m));
+    proc.on('error', () => {});
+    proc.on('exit', (code, signal) => {
+      this.#children.delete(pid);
+      if (this.#standby === child) this.#standby = null;
+      if (!child.ready && child.slot < 0 && this.#state.phase === 'running') {
+        this.#h.onSetupError?.(`worker process (pid ${pid}) exited (${signal ?? code}) before reaching start(): workers re-run the entry script ${process.argv[1] ?? ''}, which must build the same server and call start()`);
+      }
+      if (child.slot >= 0) {
+        this.#h.onExit?.(child.slot, pid, code, signal);
+        this.#apply({ t: 'exited', pid, now: Date.now() });
+      } else if (this.#state.phase === 'finished' && this.#children.size === 0) this.#close();
+    });
+    return child;
+  }
+
+  #onMessage(child: Child, m: Record<string, unknown>): void {
+    if (m?.t === 'ready') {
+      const why = this.#h.checkReady(m);
+      if (why !== null) {
+        child.proc.kill('SIGKILL');
+        this.#h.onSetupError?.(why);
+        return;
+      }
+      child.ready = true;
+      if (this.#state.phase !== 'running') child.proc.kill('SIGKILL');
+      else if (child.wantSlot >= 0) this.#assign(child, child.wantSlot);
+      return;
+    }
+    if (child.slot >= 0) this.#h.onMessage?.(child.slot, child.proc.pid!, m);
+  }
+
+  #assign(child: Child, slot: number): void {
+    const pid = child.proc.pid!;
+    child.slot = slot;
+    child.wantSlot = -1;
+    this.#apply({ t: 'spawned', slot, pid });
+    const pids = this.pids();
+    child.proc.send(this.#h.assignMessage(slot, pids));
+    for (const other of this.#children.values()) {
+      if (other !== child && other.slot >= 0 && other.proc.connected) other.proc.send({ t: 'pids', pids });
+    }
+    this.#h.onAssigned?.(slot, pid);
+  }
+
+  #finish(): void {
+    // Standbys and unassigned children never ran user code: kill and reap them.
+    const rest = [...this.#children.values()];
+    if (rest.length === 0) return this.#close();
+    for (const c of rest) c.proc.kill('SIGKILL');
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#finished();
+  }
+}
+
+/**
+ * The child's side: says ready, waits for the assignment, arms PR_SET_PDEATHSIG(SIGKILL) so a
+ * dead parent leaves no worker behind, and exits at once if the parent is already gone.
+ */
+export function awaitAssignment(
+  ready: Record<string, unknown>,
+  parentPid: number,
+  native: { setParentDeathSignal(sig: number): number; getppid(): number },
+  onPids: (pids: (number | null)[]) => void,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    process.on('message', (m: Record<string, unknown>) => {
+      if (m?.t === 'assign') {
+        native.setParentDeathSignal(9);
+        if (native.getppid() !== parentPid) process.exit(1);
+        resolve(m);
+      } else if (m?.t === 'pids') onPids(m.pids as (number | null)[]);
+    });
+    process.on('disconnect', () => process.exit(1));
+    process.send!({ ...ready, t: 'ready' });
+  });
+}

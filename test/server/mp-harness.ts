@@ -1,0 +1,176 @@
+/**
+ * Multi-process server tests: runs fixtures/app.ts as a manager (it re-runs itself for each
+ * worker), reads its JSON event lines, and talks to it with length-framed clients. Every
+ * process is reaped: the manager is SIGKILLed at teardown if still running, and the workers
+ * die with it (PR_SET_PDEATHSIG); teardown waits until every pid the app reported is gone.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { once } from 'node:events';
+import type { Test } from 'tap';
+
+export interface AppEvent {
+  pid: number;
+  ev: string;
+  id?: number;
+  [k: string]: unknown;
+}
+
+export class App {
+  readonly proc: ChildProcess;
+  readonly events: AppEvent[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr = '';
+  #waiters: { match: (e: AppEvent) => boolean; resolve: (e: AppEvent) => void }[] = [];
+
+  constructor(t: Test, env: Record<string, string>) {
+    const app = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
+    this.proc = spawn(process.execPath, ['--import=tsx', app], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
+    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
+      let e: AppEvent;
+      try {
+        e = JSON.parse(line) as AppEvent;
+      } catch {
+        return;
+      }
+      this.events.push(e);
+      this.#waiters = this.#waiters.filter((w) => (w.match(e) ? (w.resolve(e), false) : true));
+    });
+    this.proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    t.teardown(async () => {
+      if (this.proc.exitCode === null && this.proc.signalCode === null) {
+        this.proc.kill('SIGKILL');
+        await this.exited;
+      }
+      await reaped(this.events.map((e) => e.pid));
+    });
+  }
+
+  get managerPid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The first event (past or future) matching, or a rejection after `ms`. */
+  wait(match: (e: AppEvent) => boolean, ms = 20000, from = 0): Promise<AppEvent> {
+    const seen = this.events.slice(from).find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting; events so far: ${JSON.stringify(this.events)}\nstderr: ${this.stderr}`)), ms);
+      this.#waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  }
+
+  /** Waits until `n` distinct workers have started after event index `from`. */
+  async started(n: number, from = 0): Promise<AppEvent[]> {
+    const byId = new Map<number, AppEvent>();
+    while (byId.size < n) {
+      const e = await this.wait((x) => x.ev === 'WorkerStart' && !byId.has(x.id!), 20000, from);
+      byId.set(e.id!, e);
+    }
+    return [...byId.values()].sort((a, b) => a.id! - b.id!);
+  }
+
+  /** The port the app listens on (reported by onManagerStart, or onWorkerStart when single-process). */
+  async port(): Promise<number> {
+    return (await this.wait((e) => (e.ev === 'ManagerStart' || e.ev === 'WorkerStart') && typeof e.port === 'number')).port as number;
+  }
+
+  /** SIGTERM to the manager; resolves with the Return event once the manager has exited. */
+  async stop(): Promise<AppEvent> {
+    process.kill(this.managerPid, 'SIGTERM');
+    const ret = await this.wait((e) => e.ev === 'Return');
+    await this.exited;
+    return ret;
+  }
+}
+
+/** Is `pid` alive (and not a zombie)? */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/\nState:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once none of `pids` is alive (workers die with their manager via pdeathsig). */
+export async function reaped(pids: number[], ms = 10000): Promise<void> {
+  const until = Date.now() + ms;
+  const set = [...new Set(pids)];
+  while (set.some(alive)) {
+    if (Date.now() > until) throw new Error(`processes still alive: ${set.filter(alive).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export function frame(body: string | Buffer): Buffer {
+  const b = Buffer.from(body);
+  const h = Buffer.alloc(4);
+  h.writeUInt32BE(b.length);
+  return Buffer.concat([h, b]);
+}
+
+/** A length-framed client: request() resolves with the next reply frame's body, in order. */
+export class FrameClient {
+  readonly sock: net.Socket;
+  readonly ended: Promise<'end' | 'reset'>;
+  readonly replies: string[] = [];
+  #buf = Buffer.alloc(0);
+  #waiting: ((s: string) => void)[] = [];
+
+  constructor(sock: net.Socket) {
+    this.sock = sock;
+    this.ended = new Promise((resolve) => {
+      sock.on('end', () => resolve('end'));
+      sock.on('error', () => resolve('reset'));
+    });
+    sock.on('data', (d: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, d]);
+      while (this.#buf.length >= 4) {
+        const n = this.#buf.readUInt32BE(0);
+        if (this.#buf.length < 4 + n) break;
+        const body = this.#buf.subarray(4, 4 + n).toString();
+        this.#buf = this.#buf.subarray(4 + n);
+        const w = this.#waiting.shift();
+        if (w) w(body);
+        else this.replies.push(body);
+      }
+    });
+  }
+
+  static async connect(t: Test, port: number): Promise<FrameClient> {
+    const sock = net.connect(port, '127.0.0.1');
+    t.teardown(() => void sock.destroy());
+    await once(sock, 'connect');
+    return new FrameClient(sock);
+  }
+
+  /** The next reply (already received or future). */
+  next(): Promise<string> {
+    const r = this.replies.shift();
+    if (r !== undefined) return Promise.resolve(r);
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  send(body: string): void {
+    this.sock.write(frame(body));
+  }
+
+  request(body: string): Promise<string> {
+    this.send(body);
+    return this.next();
+  }
+
+  async json<T = Record<string, unknown>>(body: string): Promise<T> {
+    return JSON.parse(await this.request(body)) as T;
+  }
+}

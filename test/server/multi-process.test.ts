@@ -1,0 +1,364 @@
+/**
+ * The Server with worker processes: multi-worker BASE and PROCESS mode, real processes
+ * (fixtures/app.ts re-run as workers), every one reaped (mp-harness.ts).
+ */
+import t from 'tap';
+import type { Test } from 'tap';
+import net from 'node:net';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, FrameClient, alive, frame } from './mp-harness.ts';
+
+type Who = { id: number; pid: number; n: number; fd: number };
+type Stats = Record<string, number>;
+
+async function app(t: Test, mode: 'base' | 'process', workers: number, extra: Record<string, string> = {}, settings: Record<string, unknown> = {}) {
+  const a = new App(t, { SRV_MODE: mode, SRV_WORKERS: String(workers), SRV_SETTINGS: JSON.stringify(settings), ...extra });
+  const started = await a.started(workers);
+  const port = await a.port();
+  return { a, started, port };
+}
+
+/** Opens connections until every one of `workers` BASE workers owns at least one. */
+async function onEveryWorker(t: Test, port: number, workers: number): Promise<Map<number, { c: FrameClient; who: Who }>> {
+  const owners = new Map<number, { c: FrameClient; who: Who }>();
+  for (let i = 0; i < 200 && owners.size < workers; i++) {
+    const c = await FrameClient.connect(t, port);
+    const who = await c.json<Who>('who');
+    if (!owners.has(who.id)) owners.set(who.id, { c, who });
+    else c.sock.destroy();
+  }
+  if (owners.size < workers) throw new Error('the kernel never gave a connection to every worker');
+  return owners;
+}
+
+t.test('clause:server.multi.base-topology BASE worker_num 2: a manager, onStart once in worker 0, master_pid is worker 0 (S4); SIGTERM ends all', async (t) => {
+  const { a, started, port } = await app(t, 'base', 2);
+  const manager = a.events.find((e) => e.ev === 'ManagerStart')!;
+  t.equal(manager.pid, a.managerPid, 'onManagerStart in the process that called start()');
+  t.same(started.map((w) => w.id), [0, 1]);
+  const w0 = started[0]!;
+  await a.wait((e) => e.ev === 'Start');
+  const starts = a.events.filter((e) => e.ev === 'Start');
+  t.equal(starts.length, 1, 'onStart once');
+  t.equal(starts[0]!.pid, w0.pid, 'onStart runs in worker 0');
+  t.equal(starts[0]!.master, w0.pid, 'getMasterPid() is worker 0');
+  for (const w of started) t.equal(w.manager, a.managerPid, 'getManagerPid() in every worker');
+  const c = await FrameClient.connect(t, port);
+  t.equal(await c.request('echo:hello'), 'hello', 'clause:server.multi.echo echo through a worker');
+  const pids = await c.json<Record<string, number>>('pids');
+  t.equal(pids.master, w0.pid);
+  t.equal(pids.w0, w0.pid, 'getWorkerPid(0)');
+  t.equal(pids.w1, started[1]!.pid, 'getWorkerPid(1)');
+  t.equal(pids.status, 1, 'the worker running a callback is BUSY');
+  const ret = await a.stop();
+  t.equal(ret.ret, true, 'start() resolves true in the manager');
+  t.equal(ret.pid, a.managerPid);
+  const order = a.events.map((e) => e.ev).filter((e) => ['BeforeShutdown', 'WorkerStop', 'ManagerStop', 'Shutdown', 'Return'].includes(e));
+  t.same(order, ['BeforeShutdown', 'WorkerStop', 'WorkerStop', 'ManagerStop', 'Shutdown', 'Return'], 'clause:server.multi.shutdown-order');
+  t.same(await a.exited, { code: 0, signal: null });
+  for (const w of started) t.notOk(alive(w.pid), `worker ${w.id} reaped`);
+});
+
+t.test('clause:server.multi.base-owns BASE: each worker owns the connections it accepted; getClientList/exist see its own only (h6)', async (t) => {
+  const { a, port } = await app(t, 'base', 2);
+  const owners = await onEveryWorker(t, port, 2);
+  const x = owners.get(0)!;
+  const y = owners.get(1)!;
+  t.same(await x.c.json('list'), [x.who.fd], 'worker 0 lists its own connection only');
+  t.same(await x.c.json(`exist:${y.who.fd}`), { exist: false }, "another worker's session does not exist here");
+  t.not(x.who.fd, y.who.fd, 'session ids are global across workers (S6)');
+  await a.stop();
+});
+
+t.test('clause:server.multi.base-worker-death a BASE worker SIGKILLed: its connections get EOF, no onClose; onWorkerError(id, pid, 0, 9); same id, new pid', async (t) => {
+  const { a, port } = await app(t, 'base', 2);
+  const owners = await onEveryWorker(t, port, 2);
+  const victim = owners.get(1)!;
+  const other = owners.get(0)!;
+  const from = a.events.length;
+  process.kill(victim.who.pid, 'SIGKILL');
+  t.equal(await victim.c.ended, 'end', 'the client sees EOF');
+  const err = await a.wait((e) => e.ev === 'WorkerError', 20000, from);
+  t.same({ id: err.id, wpid: err.wpid, code: err.code, signal: err.signal, pid: err.pid }, { id: 1, wpid: victim.who.pid, code: 0, signal: 9, pid: a.managerPid }, 'clause:server.multi.worker-error in the manager');
+  const again = await a.wait((e) => e.ev === 'WorkerStart' && e.id === 1, 20000, from);
+  t.not(again.pid, victim.who.pid, 'replacement: same id, new pid');
+  t.notOk(a.events.slice(from).some((e) => e.ev === 'Close'), 'no onClose anywhere for the dropped connection');
+  t.equal(await other.c.request('echo:still'), 'still', "the other worker's connection continues");
+  await a.stop();
+});
+
+t.test('clause:server.multi.worker-error an uncaught error ends the worker with 255 and onWorkerError(id, pid, 255, 0)', async (t) => {
+  const { a, port } = await app(t, 'process', 1, {}, { standby: false });
+  const c = await FrameClient.connect(t, port);
+  const who = await c.json<Who>('who');
+  const from = a.events.length;
+  c.send('throw');
+  const err = await a.wait((e) => e.ev === 'WorkerError', 20000, from);
+  t.same([err.id, err.wpid, err.code, err.signal], [0, who.pid, 255, 0]);
+  t.notOk(a.events.slice(from).some((e) => e.ev === 'WorkerStop' && e.pid === who.pid), 'no onWorkerStop after a fatal error');
+  t.equal(await c.request('echo:after'), 'after', 'PROCESS: the connection survives the crash');
+  await a.stop();
+});
+
+t.test('clause:server.process.worker-death-keeps-connections PROCESS: SIGKILL during a request: no connection lost, queued frames go to the replacement in order', async (t) => {
+  const { a, port } = await app(t, 'process', 1);
+  const c = await FrameClient.connect(t, port);
+  const bystander = await FrameClient.connect(t, port);
+  const first = await c.json<Who>('who');
+  t.equal(await bystander.request('echo:b1'), 'b1');
+  const from = a.events.length;
+  c.send('block');
+  await a.wait((e) => e.ev === 'Blocked', 20000, from);
+  // Sent while the worker is stuck: the master queues them on the worker's channel.
+  for (const n of ['one', 'two', 'three']) c.send(`echo:${n}`);
+  bystander.send('echo:b2');
+  process.kill(first.pid, 'SIGKILL');
+  t.same([await c.next(), await c.next(), await c.next()], ['one', 'two', 'three'], 'delivered to the replacement, in order');
+  t.equal(await bystander.next(), 'b2', 'the other connection too');
+  const again = await c.json<Who>('who');
+  t.equal(again.id, 0, 'same worker id');
+  t.not(again.pid, first.pid, 'new pid');
+  t.equal(again.fd, first.fd, 'same session');
+  t.notOk(c.replies.includes('unblocked'), 'the request in progress is lost');
+  const later = a.events.slice(from);
+  t.notOk(later.some((e) => e.ev === 'Close' || e.ev === 'Connect'), 'no onClose / onConnect for the kept connections');
+  const err = later.find((e) => e.ev === 'WorkerError')!;
+  t.same([err.id, err.wpid, err.signal], [0, first.pid, 9]);
+  await a.stop();
+  t.equal(await c.ended, 'end', 'closed only at shutdown');
+});
+
+t.test('clause:server.process.dispatch-fdmod PROCESS dispatch_mode 2: every frame of a connection goes to socket_fd % worker_num', async (t) => {
+  const { a, port } = await app(t, 'process', 2);
+  const seen = new Set<number>();
+  for (let i = 0; i < 6; i++) {
+    const c = await FrameClient.connect(t, port);
+    const info = await c.json<Record<string, number>>('info');
+    const ids = new Set<number>();
+    for (let k = 0; k < 5; k++) ids.add((await c.json<Who>('who')).id);
+    t.same([...ids], [info.socket_fd! % 2], `connection ${i}: socket fd ${info.socket_fd} sticks to one worker`);
+    seen.add([...ids][0]!);
+  }
+  t.equal(a.events.filter((e) => e.ev === 'Connect').length, 6, 'hash mode keeps onConnect');
+  await a.stop();
+});
+
+t.test('clause:server.process.dispatch-round PROCESS dispatch_mode 1: frames alternate; onConnect/onClose are removed (S12)', async (t) => {
+  const { a, port } = await app(t, 'process', 2, {}, { dispatch_mode: 1 });
+  const c = await FrameClient.connect(t, port);
+  const ids: number[] = [];
+  for (let k = 0; k < 4; k++) ids.push((await c.json<Who>('who')).id);
+  t.same(ids, [ids[0], 1 - ids[0]!, ids[0], 1 - ids[0]!], 'round robin');
+  c.sock.end();
+  await c.ended;
+  const d = await FrameClient.connect(t, port);
+  await d.request('echo:x');
+  t.notOk(a.events.some((e) => e.ev === 'Connect' || e.ev === 'Close'), 'clause:server-dispatch.mode.unsafe-events no onConnect / onClose');
+  t.match(a.stderr, /cannot set 'onConnect' event when using dispatch_mode=1/);
+  await a.stop();
+});
+
+t.test('clause:server.process.dispatch-func PROCESS dispatch_func picks the worker; -1 discards the frame (S11)', async (t) => {
+  // The fixture's SRV_DISPATCH=to1 routes "who" to worker 1 and discards "DROP".
+  const { a, port } = await app(t, 'process', 2, { SRV_DISPATCH: 'to1' });
+  const c = await FrameClient.connect(t, port);
+  for (let k = 0; k < 3; k++) t.equal((await c.json<Who>('who')).id, 1);
+  c.send('DROP');
+  t.equal(await c.request('echo:next'), 'next', 'the discarded frame got no reply; the next one did');
+  t.match(a.stderr, /invalid target worker-id/);
+  await a.stop();
+});
+
+t.test('clause:server.process.send-errors PROCESS send(): unknown session 1005, a session the worker saw close 1004, also inside onClose (S36, h5)', async (t) => {
+  const { a, port } = await app(t, 'process', 1);
+  const c = await FrameClient.connect(t, port);
+  t.same(await c.json('send:999,x'), { ok: false, err: 1005 });
+  const d = await FrameClient.connect(t, port);
+  const dWho = await d.json<Who>('who');
+  t.equal((await c.json(`send:${dWho.fd},hi`)).ok, true, 'a worker may send to any live session');
+  t.equal(await d.next(), 'hi');
+  d.sock.end();
+  const closed = await a.wait((e) => e.ev === 'Close' && e.fd === dWho.fd);
+  t.same([closed.sendInClose, closed.err], [false, 1004], 'send inside onClose fails with 1004');
+  t.ok((closed.rid as number) >= 0, 'peer close: a real reactor id, not -1');
+  t.same(await c.json(`send:${dWho.fd},x`), { ok: false, err: 1004 });
+  t.same(await c.json(`close:${dWho.fd}`), { ok: false });
+  t.same(await c.json(`exist:${dWho.fd}`), { exist: false });
+  await a.stop();
+});
+
+t.test('clause:server.multi.reload reload: every worker restarts with a new pid; PROCESS keeps the connection, BASE closes it with onClose(-1) (h2)', async (t) => {
+  for (const mode of ['process', 'base'] as const) {
+    const { a, started, port } = await app(t, mode, 2);
+    const c = await FrameClient.connect(t, port);
+    const before = await c.json<Who>('who');
+    const from = a.events.length;
+    if (mode === 'process') process.kill(a.managerPid, 'SIGUSR1');
+    else c.send('reload'); // reload() from a worker signals the manager
+    const after = await a.started(2, from);
+    for (let i = 0; i < 2; i++) t.not(after[i]!.pid, started[i]!.pid, `${mode}: worker ${i} has a new pid`);
+    t.notOk(a.events.slice(from).some((e) => e.ev === 'WorkerError'), `${mode}: a reload is not an error`);
+    if (mode === 'process') {
+      const again = await c.json<Who>('who');
+      t.equal(again.fd, before.fd, 'PROCESS: same connection');
+      t.not(again.pid, before.pid, 'served by the new worker');
+    } else {
+      t.equal((await a.wait((e) => e.ev === 'ReloadRet', 20000, from)).ret, true);
+      t.equal(await c.ended, 'end', 'BASE: the connection is closed');
+      const close = await a.wait((e) => e.ev === 'Close' && e.fd === before.fd, 20000, from);
+      t.equal(close.rid, -1, 'onClose(reactor_id -1) before the old worker stops');
+      t.equal(close.pid, before.pid);
+    }
+    await a.stop();
+  }
+});
+
+t.test('clause:server.multi.shutdown-from-worker shutdown() in a worker ends the whole server (S28)', async (t) => {
+  for (const mode of ['base', 'process'] as const) {
+    const { a, started, port } = await app(t, mode, 2);
+    const c = await FrameClient.connect(t, port);
+    c.send('shutdown');
+    t.equal((await a.wait((e) => e.ev === 'ShutdownRet')).ret, true, `${mode}: shutdown() returns true in the worker`);
+    t.equal((await a.wait((e) => e.ev === 'Return')).ret, true);
+    t.same(await a.exited, { code: 0, signal: null });
+    for (const w of started) t.notOk(alive(w.pid));
+  }
+});
+
+t.test('clause:server.multi.stats stats() counts across workers exactly; worker_* counts are the caller\'s (S33, h14)', async (t) => {
+  const { a, port } = await app(t, 'base', 2);
+  const owners = await onEveryWorker(t, port, 2);
+  const x = owners.get(0)!;
+  const y = owners.get(1)!;
+  for (let k = 0; k < 3; k++) await x.c.request('echo:abc');
+  for (let k = 0; k < 5; k++) await y.c.request('echo:abc');
+  const st = await x.c.json<Stats>('stats');
+  const accepts = st.accept_count!;
+  t.equal(st.connection_num, accepts - st.close_count!, 'connection_num = accepted - closed');
+  // Requests so far: each owner's "who" + its echoes + this stats call; probes that were closed sent one "who" each.
+  const probes = accepts - 2;
+  t.equal(st.request_count, 1 + 3 + 1 + 5 + probes + 1, 'request_count over both workers');
+  t.equal(st.worker_request_count, x.who.n + 3 + 1, "worker_request_count is the caller's");
+  t.equal(st.response_count, st.request_count! - 1, 'one reply per request (this one is not sent yet)');
+  t.equal(st.worker_num, 2);
+  t.equal(st.idle_worker_num, 1, 'the caller is busy, the other idle');
+  t.equal(st.dispatch_count, st.request_count, 'BASE counts dispatch_count too (h14)');
+  t.equal(st.worker_dispatch_count, 0, 'worker_dispatch_count only moves in PROCESS mode');
+  await a.stop();
+  const p = await app(t, 'process', 2);
+  const c = await FrameClient.connect(t, p.port);
+  for (let k = 0; k < 4; k++) await c.request('echo:abcd');
+  const ps = await c.json<Stats>('stats');
+  t.same([ps.accept_count, ps.connection_num, ps.request_count, ps.dispatch_count, ps.response_count, ps.session_round], [1, 1, 5, 5, 4, 1], 'PROCESS: master and worker counts together');
+  t.equal(ps.total_recv_bytes, 4 * (4 + 9) + (4 + 5), 'whole frames, as the decoder delivered them');
+  t.equal(ps.worker_dispatch_count, ps.worker_request_count);
+  await p.a.stop();
+});
+
+t.test('clause:server.multi.max-request max_request recycles the worker: PROCESS invisibly, BASE closes its connections (S24, h3)', async (t) => {
+  const p = await app(t, 'process', 1, {}, { max_request: 2 });
+  const c = await FrameClient.connect(t, p.port);
+  const pids: number[] = [];
+  for (let k = 0; k < 6; k++) pids.push((await c.json<Who>('who')).pid);
+  t.equal(new Set(pids).size, 3, 'three worker processes for six requests');
+  t.same([pids[0] === pids[1], pids[1] !== pids[2], pids[2] === pids[3], pids[3] !== pids[4], pids[4] === pids[5]], [true, true, true, true, true], 'exactly 2 requests each');
+  t.notOk(p.a.events.some((e) => e.ev === 'WorkerError'));
+  await p.a.stop();
+  const b = await app(t, 'base', 1, {}, { max_request: 2 });
+  const d = await FrameClient.connect(t, b.port);
+  const w1 = await d.json<Who>('who');
+  await d.request('echo:x');
+  t.equal(await d.ended, 'end', 'BASE: the recycled worker closes its connection');
+  const close = await b.a.wait((e) => e.ev === 'Close' && e.pid === w1.pid);
+  t.equal(close.rid, -1);
+  const e = await FrameClient.connect(t, b.port);
+  t.not((await e.json<Who>('who')).pid, w1.pid, 'a new connection reaches the new worker');
+  await b.a.stop();
+});
+
+t.test('clause:server.multi.many-connections 1,000 concurrent connections, each answered', async (t) => {
+  for (const mode of ['process', 'base'] as const) {
+    const { a, port } = await app(t, mode, 2, { SRV_LOG: 'none' });
+    const clients = await Promise.all(Array.from({ length: 1000 }, () => FrameClient.connect(t, port)));
+    const replies = await Promise.all(clients.map((c, i) => c.request(`echo:${i}`)));
+    t.same(replies, clients.map((_, i) => String(i)), `${mode}: every connection got its own reply`);
+    const st = await clients[0]!.json<Stats>('stats');
+    t.equal(st.connection_num, 1000, `${mode}: connection_num`);
+    for (const c of clients) c.sock.destroy();
+    await a.stop();
+  }
+});
+
+t.test('clause:server.multi.slowloris a client sending 1 byte every 5 ms does not hold up other connections', async (t) => {
+  for (const mode of ['process', 'base'] as const) {
+    // BASE with one worker is the single-process server: same reactor for both clients.
+    const { a, port } = await app(t, mode, 1);
+    const slow = await FrameClient.connect(t, port);
+    const fast = await FrameClient.connect(t, port);
+    const bytes = frame(`echo:${'s'.repeat(60)}`);
+    let sent = 0;
+    let fastDone = -1;
+    const dripping = (async () => {
+      while (sent < bytes.length) {
+        slow.sock.write(bytes.subarray(sent, sent + 1));
+        sent++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const got: string[] = [];
+    for (let k = 0; k < 30; k++) got.push(await fast.request(`echo:${k}`));
+    fastDone = sent;
+    t.same(got, Array.from({ length: 30 }, (_, k) => String(k)));
+    t.ok(fastDone < bytes.length, `${mode}: 30 round trips done while the slow frame was at byte ${fastDone} of ${bytes.length}`);
+    await dripping;
+    t.equal(await slow.next(), 's'.repeat(60), `${mode}: the slow frame is delivered whole in the end`);
+    await a.stop();
+  }
+});
+
+t.test('clause:server.multi.partial-frame-no-state a client leaving mid-frame leaves no session and no onReceive', async (t) => {
+  for (const mode of ['process', 'base'] as const) {
+    const { a, port } = await app(t, mode, 1);
+    const quitter = await FrameClient.connect(t, port);
+    const qWho = await quitter.json<Who>('who');
+    const from = a.events.length;
+    quitter.sock.write(frame('echo:never-finished').subarray(0, 9));
+    quitter.sock.end();
+    await quitter.ended;
+    await a.wait((e) => e.ev === 'Close' && e.fd === qWho.fd, 20000, from);
+    const c = await FrameClient.connect(t, port);
+    const me = await c.json<Who>('who');
+    t.same(await c.json('list'), [me.fd], `${mode}: only the live session is listed`);
+    const st = await c.json<Stats>('stats');
+    t.same([st.connection_num, st.close_count, st.request_count], [1, 1, 4], `${mode}: counters: the partial frame was never a request`);
+    t.same(await c.json(`exist:${qWho.fd}`), { exist: false });
+    await a.stop();
+  }
+});
+
+t.test('clause:server.multi.unix-listener a unix stream listener works with worker processes; its file is 0600 and removed at shutdown', async (t) => {
+  for (const mode of ['base', 'process'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'srv-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 's.sock');
+    const { a } = await app(t, mode, 2, { SRV_UNIX: path });
+    t.equal(statSync(path).mode & 0o777, 0o600, `${mode}: socket file mode`);
+    const sock = net.connect(path);
+    t.teardown(() => void sock.destroy());
+    await once(sock, 'connect');
+    const c = new FrameClient(sock);
+    t.equal(await c.request('echo:over-unix'), 'over-unix');
+    await a.stop();
+    t.notOk(existsSync(path), `${mode}: socket file removed`);
+  }
+});
+
+t.test('clause:server.multi.worker-setup a worker whose script never reaches start() makes start() throw 8809 in the manager', async (t) => {
+  const a = new App(t, { SRV_MODE: 'base', SRV_WORKERS: '2', SRV_BROKEN: '1' });
+  const threw = await a.wait((e) => e.ev === 'Threw');
+  t.equal(threw.code, 8809);
+  t.same(await a.exited, { code: 0, signal: null });
+});
