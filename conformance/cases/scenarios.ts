@@ -34,3 +34,25 @@ export function poolOf(ipcType: number, events: string[], o: { workerNum?: numbe
 
 /** Callbacks of a supervised UNIXSOCK pool: workers with a message loop that report starts and stops. */
 export const LOOP_EVENTS = ['WorkerStart', 'WorkerStop', 'Message'];
+
+/** A server with worker processes: BASE or PROCESS mode, TCP on 127.0.0.1 port 0, length-framed (N, body offset 4). */
+export function multiServer(mode: number, set: Record<string, unknown>, events: string[] = ['Connect', 'Receive', 'Close', 'WorkerStart']): ServerScenario {
+  return {
+    kind: 'server',
+    host: '127.0.0.1',
+    port: 0,
+    mode,
+    sock_type: SWOOLE_SOCK_TCP,
+    set: { worker_num: 2, open_length_check: true, package_length_type: 'N', package_length_offset: 0, package_body_offset: 4, ...set },
+    events,
+  };
+}
+
+/** A 4-byte big-endian length frame around `body`. */
+export function lengthFrame(body: Buffer | string): Buffer {
+  const b = Buffer.from(body);
+  const f = Buffer.alloc(4 + b.length);
+  f.writeUInt32BE(b.length, 0);
+  b.copy(f, 4);
+  return f;
+}

@@ -6,21 +6,23 @@ import { checkProperty } from '../../runner/property.ts';
 import type { ObservedEvent } from '../../runner/harness.ts';
 import { ramp } from '../expect-bytes.ts';
 import { startServer, stopServer } from '../finish.ts';
-import { tcpServer } from '../scenarios.ts';
+import { SWOOLE_BASE, SWOOLE_PROCESS } from '../../../reference/constants.ts';
+import { multiServer, tcpServer } from '../scenarios.ts';
 
 const EOF = Buffer.from('\r\n');
 
 /** Any packet list, cut at any points, arrives as exactly those packets, in order, on one connection. */
-function chunkingCase(id: string, title: string, set: Record<string, unknown>, feature: string, encode: (body: Buffer) => Buffer, body: fc.Arbitrary<Buffer>): ConformanceCase {
+function chunkingCase(id: string, title: string, set: Record<string, unknown>, feature: string, encode: (body: Buffer) => Buffer, body: fc.Arbitrary<Buffer>, mode = SWOOLE_BASE): ConformanceCase {
+  const workers = mode === SWOOLE_PROCESS ? 2 : 1;
   return defineCase({
     id,
     title,
     clauses: ['server.framing.frames', feature === 'framing.eof' ? 'framing.eof.split' : 'framing.length.type-codes'],
-    features: ['server', 'server.base', 'server.tcp', feature],
+    features: ['server', mode === SWOOLE_PROCESS ? 'server.process' : 'server.base', 'server.tcp', feature],
     property: true,
-    scenario: tcpServer(set),
+    scenario: mode === SWOOLE_PROCESS ? multiServer(SWOOLE_PROCESS, set) : tcpServer(set),
     async run(h) {
-      const [port] = await startServer(h);
+      const [port] = await startServer(h, workers);
       const sample = fc.array(body, { minLength: 1, maxLength: 8 }).chain((bodies) => {
         const total = bodies.reduce((n, b) => n + encode(b).length, 0);
         return fc.tuple(fc.constant(bodies), fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, total - 1) }), { maxLength: 10 }));
@@ -60,6 +62,16 @@ export default [
     'framing.length',
     lengthN,
     fc.integer({ min: 0, max: 3000 }).map(ramp),
+  ),
+  // PROCESS mode: the master decodes and hands whole packets to the workers over its channel.
+  chunkingCase(
+    'server.framing.process-length-chunking-property',
+    'PROCESS mode, open_length_check: any packets cut at any points reach the workers whole and in order',
+    { open_length_check: true, package_length_type: 'N', package_length_offset: 0, package_body_offset: 4 },
+    'framing.length',
+    lengthN,
+    fc.integer({ min: 0, max: 3000 }).map(ramp),
+    SWOOLE_PROCESS,
   ),
   chunkingCase(
     'server.framing.eof-split-chunking-property',
