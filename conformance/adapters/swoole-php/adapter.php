@@ -246,10 +246,15 @@ try {
     exit(0);
 }
 
-$delegate = function (string $name, string $role, array $eventArgs) use ($control, $pool, &$masterPid) {
-    $workerId = $role === 'master' ? null : (is_int($pool->workerId ?? null) && $pool->workerId >= 0 ? $pool->workerId : null);
-    [$seq, $actions] = $control->event($name, $role, $workerId, $eventArgs);
-    [$results, $return, $exit, $throw] = swc_perform($actions, $pool);
+/**
+ * One delegated callback: event → the runner's actions performed on $target → done; then exit or
+ * throw if the actions said so, else return the callback's value. $raw: the callback's own
+ * arguments, for {"$arg": name}.
+ */
+function swc_delegate(SwcControl $control, object $target, string $name, string $role, ?int $workerId, array $eventArgs, array $raw = [])
+{
+    [$seq, $actions] = $control->event($name, $role, $role === 'master' ? null : $workerId, $eventArgs);
+    [$results, $return, $exit, $throw] = swc_perform($actions, $target, $raw);
     $control->done($seq, $results);
     if ($exit !== null) {
         exit($exit);
@@ -258,6 +263,11 @@ $delegate = function (string $name, string $role, array $eventArgs) use ($contro
         throw new \Exception($throw);
     }
     return $return;
+}
+
+$delegate = function (string $name, string $role, array $eventArgs, array $raw = []) use ($control, $pool) {
+    $workerId = is_int($pool->workerId ?? null) && $pool->workerId >= 0 ? $pool->workerId : null;
+    return swc_delegate($control, $pool, $name, $role, $workerId, $eventArgs, $raw);
 };
 
 if (isset($scenario['set'])) {
@@ -274,7 +284,7 @@ foreach ($scenario['events'] as $event) {
         } elseif (is_int($arg)) {
             $eventArgs['worker_id'] = $arg;
         }
-        return $delegate($event, $role, $eventArgs);
+        return $delegate($event, $role, $eventArgs, $event === 'Message' ? ['data' => (string) $arg] : ['worker_id' => $arg]);
     };
     try {
         $onResults[$event] = ['ret' => swc_to_wire($pool->on($event, $cb)), 'last_error' => swoole_last_error()];

@@ -39,16 +39,7 @@ $masterPid = getmypid();
 $server = null;
 $delegate = function (string $name, string $role, array $eventArgs, array $raw = []) use ($control, &$server) {
     $wid = $server !== null && is_int($server->worker_id ?? null) && $server->worker_id >= 0 ? $server->worker_id : null;
-    [$seq, $actions] = $control->event($name, $role, $role === 'master' ? null : $wid, $eventArgs);
-    [$results, $return, $exit, $throw] = swc_perform($actions, $server ?? new \stdClass(), $raw);
-    $control->done($seq, $results);
-    if ($exit !== null) {
-        exit($exit);
-    }
-    if ($throw !== null) {
-        throw new \Exception($throw);
-    }
-    return $return;
+    return swc_delegate($control, $server ?? new \stdClass(), $name, $role, $wid, $eventArgs, $raw);
 };
 
 try {
