@@ -9,6 +9,7 @@ const pool = new Pool(2, SWOOLE_IPC_UNIXSOCK);
 pool.set({ standby: process.env.BENCH_STANDBY !== '0' });
 let received = 0;
 let t0 = 0;
+let c0 = process.cpuUsage();
 pool.on('WorkerStart', (p, id) => {
   console.log(JSON.stringify({ ev: 'start', id, at: now() }));
   if (mode === 'restart' && id === 1) {
@@ -23,17 +24,22 @@ pool.on('WorkerStart', (p, id) => {
     const msg = Buffer.alloc(1024, 0x61);
     setTimeout(() => {
       p.sendMessage('go', 1);
+      const c0 = process.cpuUsage();
       for (let i = 0; i < count; i++) p.sendMessage(msg, 1);
+      const c = process.cpuUsage(c0);
+      console.log(JSON.stringify({ ev: 'sent', cpuMs: (c.user + c.system) / 1000 }));
     }, 200);
   }
 });
 pool.on('Message', (p, data) => {
   if (data.length === 2) {
     t0 = now();
+    c0 = process.cpuUsage();
     return;
   }
   if (++received === count) {
-    console.log(JSON.stringify({ ev: 'done', ms: now() - t0 }));
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({ ev: 'done', ms: now() - t0, cpuMs: (c.user + c.system) / 1000 }));
     p.shutdown();
   }
 });

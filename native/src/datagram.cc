@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "common.h"
@@ -131,13 +132,17 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   void DrainOnce(Napi::Env env, napi_value resource) {
     const int batch = batch_;
     const size_t max = maxSize_;
-    if (slab_.size() < static_cast<size_t>(batch) * max) slab_.resize(static_cast<size_t>(batch) * max);
+    if (slabSize_ < static_cast<size_t>(batch) * max) {
+      // Uninitialised on purpose: pages the kernel never writes into stay out of the RSS.
+      slabSize_ = static_cast<size_t>(batch) * max;
+      slab_.reset(new uint8_t[slabSize_]);
+    }
     if (msgs_.size() < static_cast<size_t>(batch)) {
       msgs_.resize(batch);
       iov_.resize(batch);
     }
     for (int i = 0; i < batch; i++) {
-      iov_[i].iov_base = slab_.data() + static_cast<size_t>(i) * max;
+      iov_[i].iov_base = slab_.get() + static_cast<size_t>(i) * max;
       iov_[i].iov_len = max;
       msgs_[i] = {};
       msgs_[i].msg_hdr.msg_iov = &iov_[i];
@@ -260,8 +265,8 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     if (maxSize_ * static_cast<size_t>(batch_) > (8u << 20)) {
       batch_ = std::max<int>(1, static_cast<int>((8u << 20) / maxSize_));
     }
-    slab_.clear();
-    slab_.shrink_to_fit();
+    slab_.reset();
+    slabSize_ = 0;
     meta_ = Napi::Persistent(Napi::Int32Array::New(env, static_cast<size_t>(batch_) * 2));
     readCb_ = Napi::Persistent(cb);
     reading_ = true;
@@ -341,7 +346,8 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   bool reading_ = false;
   size_t maxSize_ = 0;
   int batch_ = 64;
-  std::vector<uint8_t> slab_;
+  std::unique_ptr<uint8_t[]> slab_;
+  size_t slabSize_ = 0;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iov_;
   Napi::Reference<Napi::Int32Array> meta_;

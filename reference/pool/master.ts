@@ -136,14 +136,27 @@ export class PoolMaster {
     if (this.#state.phase !== 'running') return;
     const standby = this.#standby;
     if (standby && standby.ready) {
-      this.#standby = this.#spawn(-1);
+      // Assign first: spawning the next standby blocks this loop for milliseconds (fork+exec).
+      this.#standby = null;
       this.#assign(standby, slot);
+      this.#refillStandby();
     } else if (standby && standby.wantSlot < 0) {
       // The standby is still booting: it takes this slot as soon as it is ready.
       standby.wantSlot = slot;
       this.#standby = null;
       if (this.#cfg.standby) this.#standby = this.#spawn(-1);
     } else this.#spawn(slot);
+  }
+
+  #refill: NodeJS.Immediate | null = null;
+
+  /** Spawns the next standby on the next loop turn, once the assignment is written. */
+  #refillStandby(): void {
+    if (this.#refill || !this.#cfg.standby) return;
+    this.#refill = setImmediate(() => {
+      this.#refill = null;
+      if (this.#state.phase === 'running' && !this.#standby) this.#standby = this.#spawn(-1);
+    });
   }
 
   #spawn(wantSlot: number): Child {
@@ -158,10 +171,11 @@ export class PoolMaster {
     this.#children.set(pid, child);
     proc.on('message', (m: ToMaster) => this.#onMessage(child, m));
     proc.on('error', () => {});
-    proc.on('exit', () => {
+    proc.on('exit', (_code, signal) => {
       this.#children.delete(pid);
       if (this.#standby === child) this.#standby = null;
-      if (!child.ready && child.slot < 0 && this.#state.phase === 'running' && !this.#setupError) {
+      // A signal (e.g. the whole process group got SIGTERM) says nothing about the entry script.
+      if (!child.ready && child.slot < 0 && signal === null && this.#state.phase === 'running' && !this.#setupError) {
         // It exited before reaching pool.start(): the entry script does not build this pool.
         this.#setupError = new SwooleError(
           ErrorCode.INVALID_WORKER_SETUP,
@@ -188,6 +202,14 @@ export class PoolMaster {
       child.ready = true;
       if (this.#state.phase !== 'running') child.proc.kill('SIGKILL');
       else if (child.wantSlot >= 0) this.#assign(child, child.wantSlot);
+      // A first message warms the standby's receive path (node compiles it lazily, ~1 ms here),
+      // so its assignment later is handled at once; it also hands it the pid table.
+      else child.proc.send({ t: 'pids', pids: this.pids() } satisfies ToWorker);
+    } else if (m.t === 'exiting') {
+      // Its callbacks are over: the slot is refilled now, not after the teardown and SIGCHLD.
+      if (child.slot < 0) return;
+      child.slot = -1;
+      this.#apply({ t: 'exiting', pid: child.proc.pid!, now: Date.now() });
     } else if (m.t === 'detach') {
       const pid = child.proc.pid!;
       child.slot = -1;
@@ -219,6 +241,8 @@ export class PoolMaster {
   }
 
   #close(): void {
+    if (this.#refill) clearImmediate(this.#refill);
+    this.#refill = null;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const [sig, fn] of this.#signals) process.off(sig, fn);

@@ -5,7 +5,9 @@ export type ToWorker =
 
 export type ToMaster =
   | { t: 'ready'; poolIndex: number; workerNum: number; ipcType: number }
-  | { t: 'detach' };
+  | { t: 'detach' }
+  /** Sent from the worker's process 'exit' handler: no callback of it runs any more. */
+  | { t: 'exiting' };
 
 /** Environment markers of a pool child process. */
 export const ENV_ROLE = 'SWOOLE_REF_POOL_CHILD';
