@@ -1,4 +1,4 @@
-/** The pool the Pool bench drives (master and workers run this file). Prints JSON lines. */
+/** The pool the Pool benches drive (master and workers run this file). Prints JSON lines. BENCH_MODE: throughput | restart | crash | idle. */
 import { performance } from 'node:perf_hooks';
 import { Pool, SWOOLE_IPC_UNIXSOCK } from '../reference/index.ts';
 
@@ -11,15 +11,16 @@ let received = 0;
 let t0 = 0;
 let c0 = process.cpuUsage();
 pool.on('WorkerStart', (p, id) => {
-  console.log(JSON.stringify({ ev: 'start', id, at: now() }));
+  console.log(JSON.stringify({ ev: 'start', id, at: now(), pid: process.pid }));
   if (mode === 'restart' && id === 1) {
-    // Exit right away: the master's replacement's start time measures the restart latency.
-    // ...after a pause, so the next standby has booted (a crash loop is a different measure).
-    setTimeout(() => {
+    // Exit when the bench says so (SIGUSR2: it waits for a ready standby); the replacement's
+    // onWorkerStart time measures the restart latency.
+    process.on('SIGUSR2', () => {
       console.log(JSON.stringify({ ev: 'exit', at: now() }));
       process.exit(0);
-    }, Number(process.env.BENCH_DELAY ?? 700));
+    });
   }
+  if (mode === 'crash' && id === 1) process.exit(1); // a crash loop: the supervisor must back off
   if (mode === 'throughput' && id === 0) {
     const msg = Buffer.alloc(1024, 0x61);
     setTimeout(() => {

@@ -48,6 +48,12 @@ export class DatagramSender {
     for (let dst = 0; dst < this.#used.length; dst++) if (this.#used[dst]) this.#seal(dst);
   };
 
+  /** Last chance, without blocking: open packs and whatever the sockets take of the queues. */
+  readonly #atExit = (): void => {
+    this.#flushAll();
+    for (let dst = 0; dst < this.#queues.length; dst++) if (this.#queues[dst]!.length) this.#flushQueue(dst);
+  };
+
   constructor(native: NativeAddon, fds: number[], bus: boolean, workerId: number) {
     this.#sockets = fds.map((fd) => {
       const s = native.openDatagram(fd);
@@ -63,7 +69,7 @@ export class DatagramSender {
     this.#bus = bus;
     this.workerId = workerId;
     // process.exit() right after sendMessage must not lose the open packs (Swoole's send is synchronous).
-    process.on('exit', this.#flushAll);
+    process.on('exit', this.#atExit);
   }
 
   /** Packs or sends; throws the ErrnoError of a datagram the kernel refuses (EMSGSIZE, ENOBUFS). */
@@ -174,7 +180,7 @@ export class DatagramSender {
   }
 
   close(): void {
-    process.off('exit', this.#flushAll);
+    process.off('exit', this.#atExit);
     this.#flushAll();
     for (const s of this.#sockets) s.close();
   }

@@ -4,9 +4,10 @@
  * SIGTERM / SIGUSR1 / SIGUSR2, and reaps every child.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import { SupervisorState, type SupervisorCommand, type SupervisorEvent } from '../supervision/state.ts';
 import { ErrorCode, SwooleError } from '../errors.ts';
-import { ENV_INDEX, ENV_MASTER, ENV_QUEUE, ENV_ROLE, type ToMaster, type ToWorker } from './wire.ts';
+import { ENV_INDEX, ENV_MASTER, ENV_QUEUE, ENV_ROLE, ENV_TRACE_FD, type ToMaster, type ToWorker } from './wire.ts';
 
 export interface MasterConfig {
   poolIndex: number;
@@ -19,6 +20,18 @@ export interface MasterConfig {
   queueId: number | null;
   /** onShutdown: runs in the master before the workers get SIGTERM (P26). */
   beforeShutdown?: () => unknown;
+}
+
+const traceFd = process.env[ENV_TRACE_FD] ? Number(process.env[ENV_TRACE_FD]) : -1;
+
+/** One JSON line to the trace fd (when set): lets a bench wait for a ready standby instead of guessing. */
+function trace(ev: string, fields: Record<string, number>): void {
+  if (traceFd < 0) return;
+  try {
+    writeSync(traceFd, `${JSON.stringify({ ev, at: performance.timeOrigin + performance.now(), ...fields })}\n`);
+  } catch {
+    /* a closed trace fd must not break the pool */
+  }
 }
 
 interface Child {
@@ -200,6 +213,7 @@ export class PoolMaster {
         return;
       }
       child.ready = true;
+      trace('ready', { pid: child.proc.pid!, wantSlot: child.wantSlot });
       if (this.#state.phase !== 'running') child.proc.kill('SIGKILL');
       else if (child.wantSlot >= 0) this.#assign(child, child.wantSlot);
       // A first message warms the standby's receive path (node compiles it lazily, ~1 ms here),
@@ -223,6 +237,7 @@ export class PoolMaster {
     child.wantSlot = -1;
     this.#apply({ t: 'spawned', slot, pid });
     const pids = this.pids();
+    trace('assign', { pid, slot });
     const msg: ToWorker = { t: 'assign', id: slot, masterPid: process.pid, pids };
     child.proc.send(msg);
     for (const other of this.#children.values()) {
