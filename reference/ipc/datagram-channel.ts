@@ -156,6 +156,7 @@ export class DatagramSender {
 
   #flushQueue(dst: number): void {
     const queue = this.#queues[dst]!;
+    if (queue.length === 0) return; // drained synchronously since the writable callback was armed
     const socket = this.#sockets[dst]!;
     let sent = 0;
     try {
@@ -164,7 +165,11 @@ export class DatagramSender {
     } catch {
       sent = 1; // a datagram the kernel refuses outright is dropped so the rest can go
     }
-    if (sent === 0) return; // still full: the writable callback is armed
+    if (sent === 0) {
+      // Still full (the addon disarms a writable callback once it has fired): wait again.
+      socket.onWritable(() => this.#flushQueue(dst));
+      return;
+    }
     for (let i = 0; i < sent; i++) {
       const d = queue[i]!;
       if (d.buffer.byteLength === this.#packLimit && this.#free.length < MAX_FREE_PACKS) this.#free.push(Buffer.from(d.buffer, 0, this.#packLimit));
