@@ -67,7 +67,9 @@ export class SupervisorState {
     this.workerNum = o.workerNum;
     this.#maxWaitMs = o.maxWaitMs;
     this.#burst = o.crashBurst ?? 8;
-    this.#window = o.crashWindowMs ?? 1000;
+    // Ten seconds, not one: a node worker takes ~0.3 s of CPU to boot, so a crash loop paced by
+    // boots never has 8 exits in one second and would never back off (measured: ~1.8 cores).
+    this.#window = o.crashWindowMs ?? 10_000;
     this.#maxBackoff = o.maxBackoffMs ?? 1000;
     this.slots = Array.from({ length: o.workerNum }, () => null);
     this.#exitTimes = Array.from({ length: o.workerNum }, () => []);

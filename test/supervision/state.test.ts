@@ -127,6 +127,21 @@ t.test('clause:pool.signals.reload an announced exit moves a reload on to the ne
   t.same(w.s.slots, [102, 101]);
 });
 
+t.test('clause:pool.workers.crash-backoff a crash loop paced by slow boots (an exit every 400 ms) backs off too', async (t) => {
+  const s = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
+  s.apply({ t: 'start', now: 0 });
+  let pid = 1;
+  s.apply({ t: 'spawned', slot: 0, pid });
+  const delays: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const [c] = s.apply({ t: 'exited', pid, now: i * 400 });
+    delays.push(c && c.t === 'spawn' ? c.delayMs : -1);
+    s.apply({ t: 'spawned', slot: 0, pid: ++pid });
+  }
+  t.same(delays.slice(0, 8), [0, 0, 0, 0, 0, 0, 0, 0]);
+  t.ok(delays.slice(8).every((d) => d > 0 && d <= 1000), `then delays: ${delays.slice(8).join(', ')}`);
+});
+
 t.test('clause:pool.workers.crash-backoff a crash loop of announced exits backs off too', async (t) => {
   const s = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
   s.apply({ t: 'start', now: 0 });
