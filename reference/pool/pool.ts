@@ -217,6 +217,7 @@ export class Pool {
       ipcType: this.ipcType,
       maxWaitMs: Math.round(this.#options.max_wait_time * 1000),
       standby: this.#options.standby,
+      tuneMalloc: this.#options.tune_malloc && this.ipcType === SWOOLE_IPC_UNIXSOCK,
       extraFds,
       queueId,
       beforeShutdown: () => this.#call('Shutdown'),

@@ -10,7 +10,7 @@ import { ErrorCode } from '../errors.ts';
 import { PoolFrameDecoder, encodePoolFrame } from '../framing/pool-frame.ts';
 import { DatagramReceiver } from '../ipc/datagram-channel.ts';
 import type { MsgQueueReceiver, NativeAddon } from '../native/api.ts';
-import { ENV_MASTER, ENV_QUEUE, FIRST_EXTRA_FD, type ToMaster, type ToWorker } from './wire.ts';
+import { ENV_MASTER, ENV_QUEUE, ENV_TUNED, FIRST_EXTRA_FD, type ToMaster, type ToWorker } from './wire.ts';
 
 export interface WorkerHooks {
   poolIndex: number;
@@ -56,6 +56,13 @@ export class PoolWorker {
     });
     // The master died (or closed the channel) before we finished: leave at once.
     process.on('disconnect', () => process.exit(this.#stopped ? this.#exitCode : 1));
+    // glibc read the tuned GLIBC_TUNABLES at exec; processes the worker spawns get the user's own.
+    const own = process.env[ENV_TUNED];
+    if (own !== undefined) {
+      if (own) process.env.GLIBC_TUNABLES = own;
+      else delete process.env.GLIBC_TUNABLES;
+      delete process.env[ENV_TUNED];
+    }
     // Everything that does not depend on the slot is done while still a standby, off the
     // restart path: the addon, the parent-death signal (a standby must not outlive the master either).
     const native = this.#h.native();
