@@ -1,7 +1,8 @@
-// socketpair(), getSocketBuffers() and DatagramSocket: a non-blocking datagram fd driven by
+// socketpair(), getSocketBuffers(), mallocTrim() and DatagramSocket: a non-blocking datagram fd driven by
 // the libuv loop through uv_poll. No send queue and no policy: send() reports EAGAIN as false
 // and onWritable() lets the caller resume; reading drains one recvmmsg batch per readiness.
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -420,6 +421,16 @@ Napi::Value GetSocketBuffers(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The heap under the receive buffers: returns free heap pages to the kernel now (malloc_trim)
+// and sets how much free heap glibc may keep before trimming on its own (M_TRIM_THRESHOLD).
+// Lets a process drop its boot garbage, then keep freed datagram buffers for reuse.
+Napi::Value MallocTrim(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t keep = IntArg(info, 0, "keepBytes", 0, INT32_MAX);
+  malloc_trim(0);
+  return Napi::Boolean::New(env, mallopt(M_TRIM_THRESHOLD, static_cast<int>(keep)) == 1);
+}
+
 }  // namespace
 
 void InitDatagram(Napi::Env env, Napi::Object exports, AddonData* data) {
@@ -427,6 +438,7 @@ void InitDatagram(Napi::Env env, Napi::Object exports, AddonData* data) {
   exports.Set("socketpair", Napi::Function::New<SocketPair>(env, "socketpair"));
   exports.Set("openDatagram", Napi::Function::New<OpenDatagram>(env, "openDatagram"));
   exports.Set("getSocketBuffers", Napi::Function::New<GetSocketBuffers>(env, "getSocketBuffers"));
+  exports.Set("mallocTrim", Napi::Function::New<MallocTrim>(env, "mallocTrim"));
 }
 
 }  // namespace swn

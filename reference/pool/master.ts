@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { SupervisorState, type SupervisorCommand, type SupervisorEvent } from '../supervision/state.ts';
 import { ErrorCode, SwooleError } from '../errors.ts';
-import { ENV_INDEX, ENV_MASTER, ENV_QUEUE, ENV_ROLE, ENV_TRACE_FD, ENV_TUNED, MALLOC_TUNABLES, type ToMaster, type ToWorker } from './wire.ts';
+import { ENV_INDEX, ENV_MASTER, ENV_QUEUE, ENV_ROLE, ENV_TRACE_FD, type ToMaster, type ToWorker } from './wire.ts';
 
 export interface MasterConfig {
   poolIndex: number;
@@ -15,8 +15,6 @@ export interface MasterConfig {
   ipcType: number;
   maxWaitMs: number;
   standby: boolean;
-  /** Start workers with MALLOC_TUNABLES (unless the user set those tunables). */
-  tuneMalloc: boolean;
   /** fds every child gets, from fd 4 on. */
   extraFds: number[];
   queueId: number | null;
@@ -183,11 +181,6 @@ export class PoolMaster {
   #spawn(wantSlot: number): Child {
     const env: NodeJS.ProcessEnv = { ...process.env, [ENV_ROLE]: '1', [ENV_INDEX]: String(this.#cfg.poolIndex), [ENV_MASTER]: String(process.pid) };
     if (this.#cfg.queueId !== null) env[ENV_QUEUE] = String(this.#cfg.queueId);
-    const own = process.env.GLIBC_TUNABLES;
-    if (this.#cfg.tuneMalloc && !/glibc\.malloc\.(?:mmap|trim)_threshold/.test(own ?? '')) {
-      env.GLIBC_TUNABLES = own ? `${own}:${MALLOC_TUNABLES}` : MALLOC_TUNABLES;
-      env[ENV_TUNED] = own ?? ''; // the worker restores this, so its own children are not tuned
-    }
     const proc = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...this.#cfg.extraFds],
       env,

@@ -217,7 +217,6 @@ export class Pool {
       ipcType: this.ipcType,
       maxWaitMs: Math.round(this.#options.max_wait_time * 1000),
       standby: this.#options.standby,
-      tuneMalloc: this.#options.tune_malloc && this.ipcType === SWOOLE_IPC_UNIXSOCK,
       extraFds,
       queueId,
       beforeShutdown: () => this.#call('Shutdown'),
@@ -250,6 +249,7 @@ export class Pool {
       bus: this.#options.enable_message_bus,
       hasMessage: this.#callbacks.has('Message') && this.ipcType !== SWOOLE_IPC_NONE,
       native: () => this.#nativeAddon(),
+      tuneMalloc: unixsock && this.#options.tune_malloc,
       prepare: () => {
         if (unixsock) this.#sender = new DatagramSender(this.#nativeAddon(), Array.from({ length: this.workerNum }, (_, i) => FIRST_EXTRA_FD + i), this.#options.enable_message_bus, -1);
       },

@@ -14,15 +14,6 @@ export const ENV_ROLE = 'SWOOLE_REF_POOL_CHILD';
 export const ENV_INDEX = 'SWOOLE_REF_POOL_INDEX';
 export const ENV_QUEUE = 'SWOOLE_REF_POOL_QUEUE';
 export const ENV_MASTER = 'SWOOLE_REF_POOL_MASTER';
-/** Set when the master tuned GLIBC_TUNABLES for a worker: the user's own value (maybe empty) to restore. */
-export const ENV_TUNED = 'SWOOLE_REF_POOL_TUNED';
-/**
- * glibc's dynamic malloc thresholds at their ceiling, fixed from the start: freed IPC buffers
- * stay in the heap for reuse instead of being trimmed and page-faulted in again (a first touch
- * costs ~4–8 µs per 4 KiB page on this VM; measured: receiver faults 24–48k → 9k per 200k msgs).
- */
-export const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864';
-
 /** Master only, for benches and debugging: an fd that gets one JSON line per supervision event. */
 export const ENV_TRACE_FD = 'SWOOLE_REF_POOL_TRACE_FD';
 
