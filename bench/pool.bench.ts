@@ -149,7 +149,7 @@ const childCpuMs = (): number => {
   const f = readFileSync('/proc/self/stat', 'utf8').slice(readFileSync('/proc/self/stat', 'utf8').lastIndexOf(')') + 2).split(' ');
   return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // cutime, cstime in clock ticks (USER_HZ = 100)
 };
-const CRASH_MS = 8000;
+const CRASH_MS = Number(process.env.BENCH_CRASH_MS ?? 8000);
 let crashes = 0;
 const cpu0 = childCpuMs();
 const t0 = performance.now();
