@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every bench/*.bench.ts in its own process, one after another, so each
  * measure gets the machine to itself. Each script prints its own table (ours vs baseline, same
- * run). Pass names to run a subset: `npm run bench -- framing native`.
+ * run). Pass names to run a subset: `npm run bench -- framing native`; `npm run bench -- pool`
+ * runs pool (sendMessage, restart, crash loop), pool-rss and pool-socket.
  */
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

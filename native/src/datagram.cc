@@ -1,7 +1,8 @@
-// socketpair(), getSocketBuffers() and DatagramSocket: a non-blocking datagram fd driven by
+// socketpair(), getSocketBuffers(), mallocTrim() and DatagramSocket: a non-blocking datagram fd driven by
 // the libuv loop through uv_poll. No send queue and no policy: send() reports EAGAIN as false
 // and onWritable() lets the caller resume; reading drains one recvmmsg batch per readiness.
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "common.h"
@@ -131,13 +133,17 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   void DrainOnce(Napi::Env env, napi_value resource) {
     const int batch = batch_;
     const size_t max = maxSize_;
-    if (slab_.size() < static_cast<size_t>(batch) * max) slab_.resize(static_cast<size_t>(batch) * max);
+    if (slabSize_ < static_cast<size_t>(batch) * max) {
+      // Uninitialised on purpose: pages the kernel never writes into stay out of the RSS.
+      slabSize_ = static_cast<size_t>(batch) * max;
+      slab_.reset(new uint8_t[slabSize_]);
+    }
     if (msgs_.size() < static_cast<size_t>(batch)) {
       msgs_.resize(batch);
       iov_.resize(batch);
     }
     for (int i = 0; i < batch; i++) {
-      iov_[i].iov_base = slab_.data() + static_cast<size_t>(i) * max;
+      iov_[i].iov_base = slab_.get() + static_cast<size_t>(i) * max;
       iov_[i].iov_len = max;
       msgs_[i] = {};
       msgs_[i].msg_hdr.msg_iov = &iov_[i];
@@ -260,8 +266,8 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     if (maxSize_ * static_cast<size_t>(batch_) > (8u << 20)) {
       batch_ = std::max<int>(1, static_cast<int>((8u << 20) / maxSize_));
     }
-    slab_.clear();
-    slab_.shrink_to_fit();
+    slab_.reset();
+    slabSize_ = 0;
     meta_ = Napi::Persistent(Napi::Int32Array::New(env, static_cast<size_t>(batch_) * 2));
     readCb_ = Napi::Persistent(cb);
     reading_ = true;
@@ -341,7 +347,8 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   bool reading_ = false;
   size_t maxSize_ = 0;
   int batch_ = 64;
-  std::vector<uint8_t> slab_;
+  std::unique_ptr<uint8_t[]> slab_;
+  size_t slabSize_ = 0;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iov_;
   Napi::Reference<Napi::Int32Array> meta_;
@@ -414,6 +421,16 @@ Napi::Value GetSocketBuffers(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The heap under the receive buffers: returns free heap pages to the kernel now (malloc_trim)
+// and sets how much free heap glibc may keep before trimming on its own (M_TRIM_THRESHOLD).
+// Lets a process drop its boot garbage, then keep freed datagram buffers for reuse.
+Napi::Value MallocTrim(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t keep = IntArg(info, 0, "keepBytes", 0, INT32_MAX);
+  malloc_trim(0);
+  return Napi::Boolean::New(env, mallopt(M_TRIM_THRESHOLD, static_cast<int>(keep)) == 1);
+}
+
 }  // namespace
 
 void InitDatagram(Napi::Env env, Napi::Object exports, AddonData* data) {
@@ -421,6 +438,7 @@ void InitDatagram(Napi::Env env, Napi::Object exports, AddonData* data) {
   exports.Set("socketpair", Napi::Function::New<SocketPair>(env, "socketpair"));
   exports.Set("openDatagram", Napi::Function::New<OpenDatagram>(env, "openDatagram"));
   exports.Set("getSocketBuffers", Napi::Function::New<GetSocketBuffers>(env, "getSocketBuffers"));
+  exports.Set("mallocTrim", Napi::Function::New<MallocTrim>(env, "mallocTrim"));
 }
 
 }  // namespace swn

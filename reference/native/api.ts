@@ -100,6 +100,12 @@ export interface NativeAddon {
   openDatagram(fd: number): DatagramSocket;
   /** Actual SO_SNDBUF / SO_RCVBUF of an fd (as the kernel reports them). */
   getSocketBuffers(fd: number): { sndbuf: number; rcvbuf: number };
+  /**
+   * malloc_trim(0), then mallopt(M_TRIM_THRESHOLD, keepBytes): hands free heap to the kernel
+   * now, and lets glibc keep up to keepBytes free afterwards (so freed receive buffers are
+   * reused instead of page-faulted in again). Returns whether mallopt accepted the value.
+   */
+  mallocTrim(keepBytes: number): boolean;
 
   /** sendmsg with SCM_RIGHTS over a unix socket fd. `data` must be non-empty. Returns bytes sent. */
   sendFds(socketFd: number, data: Buffer, fds: readonly number[]): number;

@@ -10,6 +10,8 @@ export interface PoolOptions {
   enable_coroutine: boolean;
   /** Ours: keep one pre-booted standby process so a replacement starts at once. */
   standby: boolean;
+  /** Ours: UNIXSOCK workers start with glibc malloc thresholds that keep freed IPC buffers for reuse (see README). */
+  tune_malloc: boolean;
 }
 
 export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
@@ -18,6 +20,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   max_wait_time: Limits.WORKER_MAX_WAIT_TIME,
   enable_coroutine: false,
   standby: true,
+  tune_malloc: true,
 });
 
 /** Applies `input` onto `into`; bad values warn (last error 505) and keep the old value, like Swoole. */
@@ -37,6 +40,7 @@ export function applyPoolOptions(into: PoolOptions, input: Record<string, unknow
       case 'enable_message_bus':
       case 'enable_coroutine':
       case 'standby':
+      case 'tune_malloc':
         into[key] = Boolean(value);
         break;
       default:

@@ -249,6 +249,10 @@ export class Pool {
       bus: this.#options.enable_message_bus,
       hasMessage: this.#callbacks.has('Message') && this.ipcType !== SWOOLE_IPC_NONE,
       native: () => this.#nativeAddon(),
+      tuneMalloc: unixsock && this.#options.tune_malloc,
+      prepare: () => {
+        if (unixsock) this.#sender = new DatagramSender(this.#nativeAddon(), Array.from({ length: this.workerNum }, (_, i) => FIRST_EXTRA_FD + i), this.#options.enable_message_bus, -1);
+      },
       onAssigned: (id, masterPid, pids) => {
         this.workerId = id;
         this.workerPid = process.pid;
@@ -256,7 +260,7 @@ export class Pool {
         this.workerRunning = true;
         this.running = true;
         this.#pids = pids;
-        if (unixsock) this.#sender = new DatagramSender(this.#nativeAddon(), Array.from({ length: this.workerNum }, (_, i) => FIRST_EXTRA_FD + i), this.#options.enable_message_bus, id);
+        if (this.#sender) this.#sender.workerId = id;
       },
       onPids: (pids) => (this.#pids = pids),
       workerStart: () => this.#call('WorkerStart', this.workerId),

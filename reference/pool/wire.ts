@@ -5,13 +5,17 @@ export type ToWorker =
 
 export type ToMaster =
   | { t: 'ready'; poolIndex: number; workerNum: number; ipcType: number }
-  | { t: 'detach' };
+  | { t: 'detach' }
+  /** Sent from the worker's process 'exit' handler: no callback of it runs any more. */
+  | { t: 'exiting' };
 
 /** Environment markers of a pool child process. */
 export const ENV_ROLE = 'SWOOLE_REF_POOL_CHILD';
 export const ENV_INDEX = 'SWOOLE_REF_POOL_INDEX';
 export const ENV_QUEUE = 'SWOOLE_REF_POOL_QUEUE';
 export const ENV_MASTER = 'SWOOLE_REF_POOL_MASTER';
+/** Master only, for benches and debugging: an fd that gets one JSON line per supervision event. */
+export const ENV_TRACE_FD = 'SWOOLE_REF_POOL_TRACE_FD';
 
 /** fd layout in a child: 3 = IPC channel; then listen fd (SOCKET) or N master ends + N worker ends (UNIXSOCK). */
 export const FIRST_EXTRA_FD = 4;

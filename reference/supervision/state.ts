@@ -12,12 +12,16 @@
  * - Shutdown: SIGTERM to every worker at once, SIGKILL after max_wait_time (0 = wait forever),
  *   finished once every child has been reaped.
  * - Detach: the slot gets a replacement; the old pid is reaped later without a respawn.
+ * - Exiting: a worker that says it is on its way out (its callbacks are over, the process is
+ *   tearing down) counts as exited for its slot at once (respawn, backoff, reload progress),
+ *   so the replacement does not wait for the teardown; its pid is still reaped later.
  */
 
 export type SupervisorEvent =
   | { t: 'start'; now: number }
   | { t: 'spawned'; slot: number; pid: number }
   | { t: 'exited'; pid: number; now: number }
+  | { t: 'exiting'; pid: number; now: number }
   | { t: 'reload' }
   | { t: 'shutdown' }
   | { t: 'detach'; pid: number }
@@ -59,7 +63,7 @@ export class SupervisorState {
   phase: Phase = 'idle';
   /** Current pid per slot (null while a spawn is pending). */
   readonly slots: (number | null)[];
-  /** Pids that left their slot (detached, or being reloaded) and are still alive. */
+  /** Pids that left their slot (detached, or announced their exit) and are not reaped yet. */
   readonly detached = new Set<number>();
   readonly #exitTimes: number[][];
   /** Old pids still to be reloaded, in id order; the head is the one being stopped. */
@@ -71,7 +75,9 @@ export class SupervisorState {
     this.workerNum = o.workerNum;
     this.#maxWaitMs = o.maxWaitMs;
     this.#burst = o.crashBurst ?? 8;
-    this.#window = o.crashWindowMs ?? 1000;
+    // Ten seconds, not one: a node worker takes ~0.3 s of CPU to boot, so a crash loop paced by
+    // boots never has 8 exits in one second and would never back off (measured: ~1.8 cores).
+    this.#window = o.crashWindowMs ?? 10_000;
     this.#maxBackoff = o.maxBackoffMs ?? 1000;
     this.#parallelReload = o.parallelReload ?? false;
     this.slots = Array.from({ length: o.workerNum }, () => null);
@@ -102,7 +108,11 @@ export class SupervisorState {
         // A worker that comes up during shutdown is stopped like the rest.
         return this.phase === 'stopping' ? [{ t: 'kill', pid: e.pid, signal: 'SIGTERM' }] : [];
       case 'exited':
-        return this.#exited(e.pid, e.now);
+        return this.#exited(e.pid, e.now, false);
+      case 'exiting':
+        // Already out of its slot (detached, or said so before): only its reap is left.
+        if (this.detached.has(e.pid) || this.slotOf(e.pid) < 0) return [];
+        return this.#exited(e.pid, e.now, true);
       case 'reload':
         return this.#reload();
       case 'shutdown':
@@ -129,7 +139,8 @@ export class SupervisorState {
     return excess <= 0 ? 0 : Math.min(this.#maxBackoff, 10 * 2 ** Math.min(excess - 1, 10));
   }
 
-  #exited(pid: number, now: number): SupervisorCommand[] {
+  /** `stillAlive`: the worker announced its exit; it leaves its slot but is reaped later. */
+  #exited(pid: number, now: number, stillAlive: boolean): SupervisorCommand[] {
     const out: SupervisorCommand[] = [];
     if (this.detached.delete(pid)) {
       // A detached or reloaded worker: no respawn for it (a reload spawned/spawns its own replacement).
@@ -137,6 +148,7 @@ export class SupervisorState {
       const slot = this.slotOf(pid);
       if (slot < 0) return [];
       this.slots[slot] = null;
+      if (stillAlive) this.detached.add(pid);
       if (this.phase === 'running') {
         const reloadHead = this.#reloading && (this.#parallelReload ? this.#reloadQueue.includes(pid) : this.#reloadQueue[0] === pid);
         out.push({ t: 'spawn', slot, delayMs: reloadHead ? 0 : this.#backoff(slot, now) });

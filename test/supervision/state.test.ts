@@ -98,10 +98,73 @@ t.test('clause:pool.workers.crash-backoff a crash loop backs off, bounded', asyn
   t.ok(delays.slice(8).every((d) => d > 0 && d <= 1000), 'then a bounded backoff');
 });
 
+t.test('clause:pool.workers.respawn-same-slot an announced exit refills the slot at once; the old pid is still reaped, never respawned twice', async (t) => {
+  const w = new World(2);
+  w.log.length = 0;
+  w.run(w.s.apply({ t: 'exiting', pid: 101, now: 1 }));
+  t.same(w.s.slots, [100, 102], 'the replacement is in the slot before the old process is gone');
+  t.ok(w.s.livePids().includes(101), 'the old pid is still waited for');
+  t.same(w.s.apply({ t: 'exiting', pid: 101, now: 2 }), [], 'a second announcement does nothing');
+  w.log.length = 0;
+  w.exit(101);
+  t.same(w.log, [], 'its real exit spawns nothing');
+  t.notOk(w.s.livePids().includes(101));
+  // Shutdown waits for an announced pid too.
+  w.run(w.s.apply({ t: 'exiting', pid: 100, now: 3 }));
+  w.run(w.s.apply({ t: 'shutdown' }));
+  for (const p of [102, 103]) w.exit(p);
+  t.notOk(w.finished, 'not finished while the announced pid is alive');
+  w.exit(100);
+  t.ok(w.finished);
+});
+
+t.test('clause:pool.signals.reload an announced exit moves a reload on to the next worker', async (t) => {
+  const w = new World(2);
+  w.run(w.s.apply({ t: 'reload' }));
+  w.pendingKills.length = 0;
+  w.run(w.s.apply({ t: 'exiting', pid: 100, now: 1 }));
+  t.same(w.pendingKills, [{ pid: 101, signal: 'SIGTERM' }]);
+  t.same(w.s.slots, [102, 101]);
+});
+
+t.test('clause:pool.workers.crash-backoff a crash loop paced by slow boots (an exit every 400 ms) backs off too', async (t) => {
+  const s = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
+  s.apply({ t: 'start', now: 0 });
+  let pid = 1;
+  s.apply({ t: 'spawned', slot: 0, pid });
+  const delays: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const [c] = s.apply({ t: 'exited', pid, now: i * 400 });
+    delays.push(c && c.t === 'spawn' ? c.delayMs : -1);
+    s.apply({ t: 'spawned', slot: 0, pid: ++pid });
+  }
+  t.same(delays.slice(0, 8), [0, 0, 0, 0, 0, 0, 0, 0]);
+  t.ok(delays.slice(8).every((d) => d > 0 && d <= 1000), `then delays: ${delays.slice(8).join(', ')}`);
+});
+
+t.test('clause:pool.workers.crash-backoff a crash loop of announced exits backs off too', async (t) => {
+  const s = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
+  s.apply({ t: 'start', now: 0 });
+  let pid = 1;
+  s.apply({ t: 'spawned', slot: 0, pid });
+  const delays: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const [c] = s.apply({ t: 'exiting', pid, now: i });
+    s.apply({ t: 'exited', pid, now: i });
+    delays.push(c && c.t === 'spawn' ? c.delayMs : -1);
+    s.apply({ t: 'spawned', slot: 0, pid: ++pid });
+  }
+  t.same(delays.slice(0, 8), [0, 0, 0, 0, 0, 0, 0, 0]);
+  t.ok(delays.slice(8).every((d) => d > 0 && d <= 1000));
+  t.equal(s.livePids().length, 1, 'only the current worker is still tracked');
+});
+
 t.test('model: any sequence of crashes, reloads, detaches and shutdown keeps the invariants', async (t) => {
-  type Op = { t: 'crash'; slot: number } | { t: 'reload' } | { t: 'detach'; slot: number } | { t: 'deliver' } | { t: 'shutdown' };
+  type Op = { t: 'crash'; slot: number } | { t: 'announce'; slot: number } | { t: 'reap' } | { t: 'reload' } | { t: 'detach'; slot: number } | { t: 'deliver' } | { t: 'shutdown' };
   const op = fc.oneof(
     fc.record({ t: fc.constant('crash' as const), slot: fc.nat({ max: 3 }) }),
+    fc.record({ t: fc.constant('announce' as const), slot: fc.nat({ max: 3 }) }),
+    fc.constant({ t: 'reap' } as const),
     fc.constant({ t: 'reload' } as const),
     fc.record({ t: fc.constant('detach' as const), slot: fc.nat({ max: 3 }) }),
     fc.constant({ t: 'deliver' } as const),
@@ -111,10 +174,22 @@ t.test('model: any sequence of crashes, reloads, detaches and shutdown keeps the
     fc.property(fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 30 }), (n, ops: Op[]) => {
       const w = new World(n);
       const detached = new Set<number>();
+      const dying = new Set<number>();
       for (const o of ops) {
         if (o.t === 'crash') {
           const pid = w.s.slots[o.slot % n];
           if (pid) w.exit(pid);
+        } else if (o.t === 'announce') {
+          // The worker says it is exiting; its process lingers until a 'reap'.
+          const pid = w.s.slots[o.slot % n];
+          if (pid) {
+            dying.add(pid);
+            w.now += 5;
+            w.run(w.s.apply({ t: 'exiting', pid, now: w.now }));
+          }
+        } else if (o.t === 'reap') {
+          for (const p of dying) w.exit(p);
+          dying.clear();
         } else if (o.t === 'detach') {
           const pid = w.s.slots[o.slot % n];
           if (pid) {
@@ -130,6 +205,7 @@ t.test('model: any sequence of crashes, reloads, detaches and shutdown keeps the
           t.equal(new Set(w.s.slots).size, n);
           for (const p of w.s.livePids()) t.ok(w.alive.has(p));
           for (const p of w.alive) t.ok(w.s.livePids().includes(p), `no forgotten pid ${p}`);
+          for (const p of dying) if (w.alive.has(p)) t.notOk(w.s.slots.includes(p), `announced pid ${p} holds no slot`);
         }
       }
       // Shutdown always terminates once the kills land, with every child reaped.
