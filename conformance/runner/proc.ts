@@ -78,6 +78,31 @@ export async function waitExited(pids: number[], ms: number): Promise<number[]> 
   return left;
 }
 
+/** True once `pid` is gone from /proc: exited and reaped by its parent (no zombie left). */
+export function isReaped(pid: number): boolean {
+  try {
+    readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Polls /proc until every pid has been reaped, up to `ms`; returns those still there (running,
+ * or zombies their parent has not waited for). An exited child is a zombie until its parent's
+ * wait: only one that outlasts the deadline is a leak.
+ */
+export async function waitReaped(pids: number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let left = pids.filter((p) => !isReaped(p));
+  while (left.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    left = left.filter((p) => !isReaped(p));
+  }
+  return left;
+}
+
 /** System V message queues as /proc/sysvipc/msg lists them. */
 export function sysvQueues(): { key: number; msqid: number; qnum: number }[] {
   let text: string;

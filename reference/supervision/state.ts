@@ -13,8 +13,9 @@
  *   finished once every child has been reaped.
  * - Detach: the slot gets a replacement; the old pid is reaped later without a respawn.
  * - Exiting: a worker that says it is on its way out (its callbacks are over, the process is
- *   tearing down) counts as exited for its slot at once (respawn, backoff, reload progress),
- *   so the replacement does not wait for the teardown; its pid is still reaped later.
+ *   tearing down) counts as exited for its slot at once (respawn, backoff), so the replacement
+ *   does not wait for the teardown; its pid is still reaped later, and a rolling reload signals
+ *   the next worker only then.
  */
 
 export type SupervisorEvent =
@@ -154,7 +155,9 @@ export class SupervisorState {
         out.push({ t: 'spawn', slot, delayMs: reloadHead ? 0 : this.#backoff(slot, now) });
       }
     }
-    if (this.#reloading) {
+    // A reload moves on when the old process is really gone (Swoole waits for it, P25): its
+    // announced exit already refilled the slot, the next SIGTERM waits for the reap.
+    if (this.#reloading && !stillAlive) {
       const at = this.#reloadQueue.indexOf(pid);
       if (at >= 0) {
         this.#reloadQueue.splice(at, 1);

@@ -118,13 +118,16 @@ t.test('clause:pool.workers.respawn-same-slot an announced exit refills the slot
   t.ok(w.finished);
 });
 
-t.test('clause:pool.signals.reload an announced exit moves a reload on to the next worker', async (t) => {
+t.test('clause:pool.signals.reload an announced exit refills the slot at once; the reload moves on at the reap', async (t) => {
   const w = new World(2);
   w.run(w.s.apply({ t: 'reload' }));
   w.pendingKills.length = 0;
   w.run(w.s.apply({ t: 'exiting', pid: 100, now: 1 }));
-  t.same(w.pendingKills, [{ pid: 101, signal: 'SIGTERM' }]);
-  t.same(w.s.slots, [102, 101]);
+  t.same(w.s.slots, [102, 101], 'replacement spawned on the announcement');
+  t.same(w.pendingKills, [], 'the next worker is not signalled while the old process still exists');
+  w.run(w.s.apply({ t: 'exited', pid: 100, now: 2 }));
+  t.same(w.pendingKills, [{ pid: 101, signal: 'SIGTERM' }], 'signalled once the old one is reaped');
+  t.same(w.s.slots, [102, 101], 'no second respawn for the reaped pid');
 });
 
 t.test('clause:pool.workers.crash-backoff a crash loop paced by slow boots (an exit every 400 ms) backs off too', async (t) => {

@@ -3,7 +3,7 @@ import { defineCase } from '../../case.ts';
 import { hexBytes, isBytesSummary } from '../../protocol/bytes.ts';
 import type { ObservedEvent } from '../../runner/harness.ts';
 import { checkProperty } from '../../runner/property.ts';
-import { hasExited, processGroupMembers, waitExited } from '../../runner/proc.ts';
+import { hasExited, processGroupMembers, waitExited, waitReaped } from '../../runner/proc.ts';
 import { poolSocketPath, socketPool } from '../scenarios.ts';
 
 const N = 2;
@@ -94,6 +94,9 @@ export default defineCase({
 
     const settle = async (label: string) => {
       h.expectEqual(`${label}: replaced processes still running`, [], await waitExited(gone, h.ms(5000)));
+      // A replacement may start before the old process is reaped (announced exits): a zombie
+      // counts only if the master never waits for it.
+      h.expectEqual(`${label}: replaced processes never reaped (zombies)`, [], await waitReaped(gone, h.ms(5000)));
       gone = [];
       h.expectEqual(`${label}: worker ids`, [0, 1], [...table.keys()].sort());
       const pids = [...table.values()];
