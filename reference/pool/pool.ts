@@ -265,6 +265,8 @@ export class Pool {
       onPids: (pids) => (this.#pids = pids),
       workerStart: () => this.#call('WorkerStart', this.workerId),
       message: (data) => this.#call('Message', data),
+      // P14: only coroutine pools have onWorkerExit (start() refuses it otherwise, P12).
+      workerExit: this.#options.enable_coroutine && this.#callbacks.has('WorkerExit') ? () => this.#call('WorkerExit', this.workerId) : undefined,
       workerStop: async () => {
         this.workerRunning = false;
         await this.#call('WorkerStop', this.workerId);

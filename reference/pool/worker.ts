@@ -29,6 +29,8 @@ export interface WorkerHooks {
   onPids(pids: (number | null)[]): void;
   workerStart(): unknown;
   message(data: Buffer): unknown;
+  /** onWorkerExit (coroutine pools): runs at the stop and again after each callback that settles meanwhile. */
+  workerExit?: () => unknown;
   workerStop(): unknown;
 }
 
@@ -203,6 +205,7 @@ export class PoolWorker {
       }
       respond?.(parts);
       after?.();
+      if (this.#stopping) this.#exitTurn();
       if (this.#stopping && this.#inFlight === 0) void this.#finish();
     });
   }
@@ -210,7 +213,22 @@ export class PoolWorker {
   #settled(after?: () => void): void {
     this.#inFlight--;
     after?.();
+    if (this.#stopping) this.#exitTurn();
     if (this.#stopping && this.#inFlight === 0) void this.#finish();
+  }
+
+  /**
+   * P14: while a stopping worker waits for pending callbacks, onWorkerExit runs on every
+   * event-loop turn that has work (Swoole: every reactor iteration), so possibly several times.
+   */
+  #exitTurn(): void {
+    if (!this.#h.workerExit || this.#stopped) return;
+    try {
+      const r = this.#h.workerExit();
+      if (r instanceof Promise) r.catch((err: unknown) => console.error(err));
+    } catch (err) {
+      console.error(err);
+    }
   }
 
   /** Graceful stop: no new messages; the current one finishes; onWorkerStop; exit(0). */
@@ -219,6 +237,7 @@ export class PoolWorker {
     this.#stopping = true;
     this.#exitCode = code;
     for (const close of this.#closers) close();
+    this.#exitTurn();
     if (this.#inFlight === 0) void this.#finish();
   }
 

@@ -37,7 +37,7 @@ export interface AdapterIdentity {
 }
 
 /** Features the reference declares (spec/features.json tags). */
-export const REFERENCE_POOL_FEATURES = ['pool', 'pool.ipc.none', 'pool.ipc.unixsock', 'pool.ipc.socket', 'pool.message-bus', 'pool.ipc.msgqueue', 'pool.supervision'];
+export const REFERENCE_POOL_FEATURES = ['pool', 'pool.ipc.none', 'pool.ipc.unixsock', 'pool.ipc.socket', 'pool.message-bus', 'pool.ipc.msgqueue', 'pool.supervision', 'pool.coroutine'];
 
 /** Runs one pool scenario against the reference (or a mutant of it). */
 export async function runPoolScenario(id: AdapterIdentity, ref: ReferenceModule, scenario: PoolScenario): Promise<void> {
@@ -85,7 +85,14 @@ export async function runPoolScenario(id: AdapterIdentity, ref: ReferenceModule,
     listenRet = pool.listen(host, scenario.listen.port, scenario.listen.backlog ?? 2048);
   }
   if (isMaster) await delegate('Init', 'master', { listen: toWire(listenRet), last_error: lastError(), on: onResults });
-  const ret = await pool.start();
+  let ret: unknown;
+  try {
+    ret = await pool.start();
+  } catch (e) {
+    // start() refusing by exception (e.g. onWorkerExit without coroutines, P12) is reported.
+    if (isMaster) await delegate('Return', 'master', { ret: null, last_error: lastError(), threw: threwOf(e) });
+    process.exit(0);
+  }
   if (isMaster) await delegate('Return', 'master', { ret: toWire(ret), last_error: lastError() });
   process.exit(0);
 }

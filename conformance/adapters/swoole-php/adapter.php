@@ -298,7 +298,15 @@ if (isset($scenario['listen'])) {
     $listenRet = $pool->listen((string) $l['host'], (int) $l['port'], (int) ($l['backlog'] ?? 2048));
 }
 $delegate('Init', 'master', ['listen' => $listenRet, 'last_error' => swoole_last_error(), 'on' => (object) $onResults]);
-$ret = $pool->start();
+try {
+    $ret = $pool->start();
+} catch (\Throwable $e) {
+    // start() refusing by exception (e.g. onWorkerExit without coroutines, P12) is reported.
+    if (getmypid() === $masterPid) {
+        $delegate('Return', 'master', ['ret' => null, 'last_error' => swoole_last_error(), 'threw' => swc_threw($e)]);
+    }
+    exit(0);
+}
 if (getmypid() === $masterPid) {
     $delegate('Return', 'master', ['ret' => swc_to_wire($ret), 'last_error' => swoole_last_error()]);
 }
