@@ -105,3 +105,16 @@ t.test('clause:pool.setup.broken-worker a worker script that never calls start()
   t.equal(threw.code, 8809);
   await app.exited;
 });
+
+t.test('clause:pool.lifecycle.worker-exit a coroutine worker stopping with a callback pending runs onWorkerExit at the stop and again when it settles, then onWorkerStop', async (t) => {
+  const dir = t.testdir({});
+  const app = new App(t, { POOL_APP: 'worker-exit', POOL_WORKERS: '1', POOL_MARK: `${dir}/sent` });
+  const stopped = await app.wait((e) => e.ev === 'Stopped');
+  const stop = await app.wait((e) => e.ev === 'WorkerStop' && e.pid === stopped.pid);
+  const exits = app.events.filter((e) => e.ev === 'WorkerExit' && e.pid === stopped.pid);
+  t.ok(exits.length >= 2, `onWorkerExit ran ${exits.length} times (at the stop, and after the pending callback settled)`);
+  t.ok(exits.every((e) => app.events.indexOf(e) < app.events.indexOf(stop)), 'every onWorkerExit came before onWorkerStop');
+  await app.wait((e) => e.ev === 'WorkerStart' && e.pid !== stopped.pid);
+  app.proc.kill('SIGTERM');
+  await app.exited;
+});
