@@ -101,7 +101,7 @@ export interface ConstructErrorArgs {
  * reports one ActionResult each; it judges nothing.
  */
 export type Action =
-  | { call: string; args?: unknown[]; prop?: string }
+  | { call: string; args?: unknown[]; prop?: string; then?: { call: string; args?: unknown[] } }
   | { exit: number }
   | { throw: string }
   | { sleep_ms: number }

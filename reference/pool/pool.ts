@@ -14,7 +14,8 @@ import type { NativeAddon } from '../native/api.ts';
 import { PoolMaster } from './master.ts';
 import { PoolWorker, responseScope } from './worker.ts';
 import { applyPoolOptions, DEFAULT_POOL_OPTIONS, type PoolOptions } from './options.ts';
-import { ENV_INDEX, ENV_ROLE, FIRST_EXTRA_FD } from './wire.ts';
+import { ENV_INDEX, ENV_QUEUE, ENV_ROLE, FIRST_EXTRA_FD } from './wire.ts';
+import { Process } from '../process/process.ts';
 
 type WorkerCb = (pool: Pool, workerId: number) => unknown;
 type MessageCb = (pool: Pool, data: Buffer) => unknown;
@@ -27,13 +28,8 @@ let constructed = 0;
 /** The pool running in this process (Swoole allows one at a time, P6). */
 let active: Pool | null = null;
 
-/** A worker as getProcess() describes it: its id, its pid, and write() to its pipe. */
-export interface PoolProcess {
-  readonly id: number;
-  readonly pid: number;
-  /** UNIXSOCK without the bus: one datagram to that worker's onMessage. Returns the bytes written, or false. */
-  write(data: Buffer | string): number | false;
-}
+/** What getProcess() returns: a Swoole\Process handle for a pool worker (reference/process). */
+export type PoolProcess = Process;
 
 export class Pool {
   readonly workerNum: number;
@@ -50,6 +46,9 @@ export class Pool {
   #native: NativeAddon | null = null;
   #pids: (number | null)[] = [];
   #detached = false;
+  /** getProcess() handles by worker id (Swoole caches them too). */
+  readonly #processes = new Map<number, Process>();
+  #masterQueueId: number | null = null;
 
   /** Worker id in a worker process; -1 in the master. */
   workerId = -1;
@@ -192,6 +191,7 @@ export class Pool {
         const native = this.#nativeAddon();
         const id = native.msgget(this.msgqueueKey, { create: true, mode: 0o600 });
         queueId = id;
+        this.#masterQueueId = id;
         // A private queue (key 0) lives as long as the pool; a fixed key persists (F16).
         if (this.msgqueueKey === 0) cleanups.push(() => native.msgRemove(id));
       } else if (this.ipcType === SWOOLE_IPC_SOCKET && this.#listen) {
@@ -312,21 +312,37 @@ export class Pool {
     return true;
   }
 
-  /** A description of worker `workerId` (negative: the current worker), or false (P30). */
+  /**
+   * Worker `workerId` (negative: the current worker) as a cached Process handle with its live
+   * pid, or false (P30). UNIXSOCK without the bus: write() sends one message to that worker's
+   * onMessage (through the pool's sender, so it keeps the channel's packing). MSGQUEUE without
+   * onMessage: push()/pop() use the pool's queue (mtype id + 1).
+   */
   getProcess(workerId = -1): PoolProcess | false {
     if (!this.#started) return fail(ErrorCode.WRONG_OPERATION, 'process pool is not started');
     const id = workerId < 0 ? this.workerId : workerId;
     if (!Number.isInteger(id) || id < 0 || id >= this.workerNum) return fail(ErrorCode.INVALID_PARAMS, `invalid worker_id[${workerId}]`);
     const pid = id === this.workerId ? process.pid : ((this.#master ? this.#master.pids()[id] : this.#pids[id]) ?? 0);
-    return {
-      id,
-      pid,
-      write: (data) => {
-        const buf = typeof data === 'string' ? Buffer.from(data) : data;
-        if (this.ipcType !== SWOOLE_IPC_UNIXSOCK || this.#options.enable_message_bus) return fail(ErrorCode.OPERATION_NOT_SUPPORT, 'the process has no pipe');
-        return this.sendMessage(buf, id) ? buf.length : false;
-      },
-    };
+    let proc = this.#processes.get(id);
+    if (!proc) {
+      const pipe = this.ipcType === SWOOLE_IPC_UNIXSOCK && !this.#options.enable_message_bus;
+      const queueId = this.ipcType === SWOOLE_IPC_MSGQUEUE && !this.#callbacks.has('Message') ? this.#queueId() : null;
+      proc = Process.fromHandle({
+        id,
+        pid,
+        ...(pipe ? { writer: (buf: Buffer) => (this.sendMessage(buf, id) ? buf.length : false) } : {}),
+        ...(queueId !== null ? { queue: { id: queueId, key: this.msgqueueKey } } : {}),
+      });
+      this.#processes.set(id, proc);
+    }
+    proc.pid = pid; // a respawned worker keeps its handle with the new pid (getprocess_3/4)
+    return proc;
+  }
+
+  /** The pool's SysV queue id: the master's, or the one a worker was given. */
+  #queueId(): number | null {
+    const env = process.env[ENV_QUEUE];
+    return this.#masterQueueId ?? (env === undefined ? null : Number(env));
   }
 
   /** Master: starts a rolling reload (SIGUSR1 does the same). False when one is running. */

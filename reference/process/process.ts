@@ -47,6 +47,11 @@ export interface ProcessHandleInit {
   ownsPipe?: boolean;
   /** An existing System V queue for push()/pop(). */
   queue?: { id: number; key?: number; mode?: number };
+  /**
+   * write() goes through this instead of a pipe fd: for a handle whose pipe belongs to another
+   * channel (a Pool's UNIXSOCK sender, which packs messages). Returns bytes written or false.
+   */
+  writer?: (data: Buffer) => number | false;
 }
 
 // ---- child side: what the parent told us, read once ----
@@ -132,6 +137,7 @@ export class Process {
   #socket: ProcessSocket | null = null;
   #queue: ProcessQueue | null = null;
   #child: ChildProcess | null = null;
+  #writer: ((data: Buffer) => number | false) | null = null;
 
   constructor(callback: ProcessCallback, redirectStdinStdout = false, pipeType: number = SOCK_DGRAM, enableCoroutine = false) {
     if ((callback as unknown) === HANDLE && pendingHandle) {
@@ -142,7 +148,8 @@ export class Process {
       this.id = h.id;
       this.pid = h.pid;
       this.#redirect = false;
-      this.#pipeType = h.pipe === undefined ? 0 : h.pipeType === 'stream' ? SOCK_STREAM : SOCK_DGRAM;
+      this.#pipeType = h.pipe === undefined && !h.writer ? 0 : h.pipeType === 'stream' ? SOCK_STREAM : SOCK_DGRAM;
+      this.#writer = h.writer ?? null;
       if (h.pipe !== undefined) {
         this.#pipe = new ProcessPipe(addon(), h.pipe, h.pipeType === 'stream' ? 'stream' : 'dgram', h.ownsPipe === true, () => h.pid > 0 && processGone(h.pid));
         this.pipe = h.pipe;
@@ -185,6 +192,7 @@ export class Process {
     if (!Number.isInteger(init.id) || init.id < 0) throw new TypeError('id must be a non-negative integer');
     if (!Number.isInteger(init.pid) || init.pid < 0) throw new TypeError('pid must be a non-negative integer');
     if (init.pipe !== undefined && (!Number.isInteger(init.pipe) || init.pipe < 0)) throw new TypeError('pipe must be an fd');
+    if (init.writer !== undefined && typeof init.writer !== 'function') throw new TypeError('writer must be a function');
     const t = init.pipeType ?? 'dgram';
     const type: PipeType | null = t === 'dgram' || t === SOCK_DGRAM ? 'dgram' : t === 'stream' || t === SOCK_STREAM ? 'stream' : null;
     if (!type) throw new TypeError("pipeType must be 'dgram', 'stream', SOCK_DGRAM or SOCK_STREAM");
@@ -370,6 +378,7 @@ export class Process {
     const buf = toBuffer(data, 'write()');
     if (buf.length === 0) return fail(ErrorCode.INVALID_PARAMS, 'the data to send is empty');
     if (this.#replaying()) return this.#pipeType > 0 ? buf.length : fail(ErrorCode.OPERATION_NOT_SUPPORT, 'no pipe, cannot write into pipe');
+    if (this.#writer) return this.#writer(buf);
     if (!this.#pipe || this.#pipe.closed) return fail(ErrorCode.OPERATION_NOT_SUPPORT, 'no pipe, cannot write into pipe');
     try {
       return this.#pipe.write(buf);

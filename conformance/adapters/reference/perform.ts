@@ -70,6 +70,13 @@ export async function perform(actions: Action[], t: Target, cbArgs: Record<strin
         const fn = t.object[a.call];
         if (typeof fn !== 'function') throw new Error(`no method ${a.call}`);
         let ret = await (fn as (...x: unknown[]) => unknown).apply(t.object, (a.args ?? []).map((x) => fromWire(x, cbArgs)));
+        if (a.then !== undefined) {
+          // A call on what the first call returned (e.g. getProcess(0) then write("x")).
+          const obj = ret as Record<string, unknown> | null;
+          const next = obj && typeof obj === 'object' ? obj[a.then.call] : undefined;
+          if (typeof next !== 'function') throw new Error(`the result has no method ${a.then.call}`);
+          ret = await (next as (...x: unknown[]) => unknown).apply(obj, (a.then.args ?? []).map((x) => fromWire(x, cbArgs)));
+        }
         if (a.prop !== undefined && ret && typeof ret === 'object') ret = (ret as Record<string, unknown>)[a.prop];
         out.results.push({ ret: toWire(ret), last_error: t.lastError() });
       } catch (e) {

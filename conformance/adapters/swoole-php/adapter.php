@@ -165,6 +165,13 @@ function swc_perform(array $actions, object $target, array $cbArgs = []): array
         if (isset($a['call'])) {
             try {
                 $ret = $target->{$a['call']}(...swc_from_wire($a['args'] ?? [], $cbArgs));
+                if (isset($a['then'])) {
+                    // A call on what the first call returned (e.g. getProcess(0) then write("x")).
+                    if (!is_object($ret)) {
+                        throw new \Error('the result has no method ' . $a['then']['call']);
+                    }
+                    $ret = $ret->{$a['then']['call']}(...swc_from_wire($a['then']['args'] ?? [], $cbArgs));
+                }
                 if (isset($a['prop']) && is_object($ret)) {
                     $ret = $ret->{$a['prop']} ?? null;
                 }
