@@ -362,3 +362,18 @@ t.test('clause:server.multi.worker-setup a worker whose script never reaches sta
   t.equal(threw.code, 8809);
   t.same(await a.exited, { code: 0, signal: null });
 });
+
+t.test('clause:server.multi.base-sigterm-worker SIGTERM to a BASE worker (master_pid) restarts that worker only; the new worker 0 is the new master_pid', async (t) => {
+  const { a, started, port } = await app(t, 'base', 2);
+  const from = a.events.length;
+  process.kill(started[0]!.pid, 'SIGTERM');
+  const again = await a.wait((e) => e.ev === 'WorkerStart' && e.id === 0, 20000, from);
+  t.not(again.pid, started[0]!.pid);
+  t.equal(again.master, again.pid, 'master_pid follows worker 0');
+  t.ok(a.events.slice(from).some((e) => e.ev === 'WorkerStop' && e.pid === started[0]!.pid), 'the old worker 0 stopped gracefully');
+  t.notOk(a.events.slice(from).some((e) => e.ev === 'WorkerError' || e.ev === 'Start' || (e.ev === 'WorkerStop' && e.id === 1)), 'no error, no second onStart, worker 1 untouched');
+  t.ok(alive(started[1]!.pid));
+  const c = await FrameClient.connect(t, port);
+  t.equal(await c.request('echo:ok'), 'ok', 'the server still serves');
+  await a.stop();
+});
