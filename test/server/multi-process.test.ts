@@ -377,3 +377,16 @@ t.test('clause:server.multi.base-sigterm-worker SIGTERM to a BASE worker (master
   t.equal(await c.request('echo:ok'), 'ok', 'the server still serves');
   await a.stop();
 });
+
+t.test('clause:server.process.delay-receive PROCESS enable_delay_receive: the master holds a connection unread until a worker confirms it (S38, h8)', async (t) => {
+  const { a, port } = await app(t, 'process', 2, {}, { enable_delay_receive: true });
+  const held = await FrameClient.connect(t, port); // session 1: not confirmed by onConnect
+  await a.wait((e) => e.ev === 'Connect' && e.fd === 1);
+  held.send('echo:held');
+  const other = await FrameClient.connect(t, port); // session 2: confirmed in onConnect
+  for (let k = 0; k < 3; k++) t.equal(await other.request(`echo:${k}`), String(k));
+  t.same(held.replies, [], 'nothing read from the unconfirmed connection');
+  t.same(await other.json('confirm:1'), { ok: true }, 'confirm from any worker');
+  t.equal(await held.next(), 'held', 'its data is delivered once confirmed');
+  await a.stop();
+});
