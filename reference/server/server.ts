@@ -695,7 +695,8 @@ export class Server {
     this.#remote?.flush();
     const deadline = Date.now() + Math.max(100, Number(this.setting.max_wait_time ?? 3) * 1000);
     const leave = (): void => {
-      const pending = sockets.some((s) => !s.destroyed) || (this.#remote?.pendingOut ?? 0) > 0;
+      // Wait until what was written (and the FIN) reached the kernel, not for the peers to close.
+      const pending = sockets.some((s) => !s.destroyed && !s.writableFinished) || (this.#remote?.pendingOut ?? 0) > 0;
       if (pending && Date.now() < deadline) setTimeout(leave, 1);
       else process.exit(code);
     };
