@@ -39,7 +39,7 @@ export function loadNative(path: string = addonPath): NativeAddon {
       : `native addon failed to load (${text})`;
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `${why}; ${REBUILD}`, { cause });
   }
-  if (typeof raw.openDatagram !== 'function' || typeof raw.msgReceiver !== 'function' || typeof raw.listenUnix !== 'function') {
+  if (typeof raw.openDatagram !== 'function' || typeof raw.msgReceiver !== 'function' || typeof raw.listenUnix !== 'function' || typeof raw.createSharedMemory !== 'function') {
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `native addon at ${path} is stale (missing exports); ${REBUILD}`);
   }
   // Everything is the native function itself except openDatagram, whose batch delivery is
