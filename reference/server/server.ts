@@ -446,8 +446,7 @@ export class Server {
       if (process_) {
         for (let i = 0; i < n; i++) {
           const pair = native.socketpair('dgram', { sndbuf: 4 << 20, rcvbuf: 4 << 20, force: true });
-          pairs.push(pair);
-          this.#cleanups.push(() => native.close(pair[1]));
+          pairs.push(pair); // both ends are closed by the Dispatcher
           layout.channels.push(FIRST_EXTRA_FD + extraFds.length);
           extraFds.push(pair[1]);
         }
@@ -488,6 +487,7 @@ export class Server {
             this.#shared!.add(Col.RECV_BYTES, bytes);
           },
           pairs,
+          progress: (slot) => ({ seq: this.#shared!.of(slot, Col.CHAN_SEQ), done: this.#shared!.of(slot, Col.CHAN_DONE) }),
         });
         this.#cleanups.push(() => this.#dispatcher?.stop());
       }

@@ -59,8 +59,26 @@ t.test('clause:server.process.worker-death-keeps-connections PROCESS: SIGKILL du
   t.notOk(later.some((e) => e.ev === 'Close' || e.ev === 'Connect'), 'no onClose / onConnect for the kept connections');
   const err = later.find((e) => e.ev === 'WorkerError')!;
   t.same([err.id, err.wpid, err.signal], [0, first.pid, 9]);
+  // Frames that reached the worker in the same datagram as the one it dies on (one client
+  // write, one master turn) are taken back from its progress and re-sent too.
+  const from2 = a.events.length;
+  c.sock.write(Buffer.concat([frame('block'), frame('echo:four'), frame('echo:five')]));
+  await a.wait((e) => e.ev === 'Blocked', 20000, from2);
+  process.kill(again.pid, 'SIGKILL');
+  t.same([await c.next(), await c.next()], ['four', 'five'], 'the rest of the datagram in hand reaches the replacement');
+  t.not((await c.json<Who>('who')).pid, again.pid);
   await a.stop();
   t.equal(await c.ended, 'end', 'closed only at shutdown');
+});
+
+t.test('clause:server.multi.max-request PROCESS max_request is exact even for pipelined frames: the rest goes to the replacement', async (t) => {
+  const { a, port } = await app(t, 'process', 1, {}, { max_request: 2 });
+  const c = await FrameClient.connect(t, port);
+  c.sock.write(Buffer.concat(Array.from({ length: 6 }, () => frame('who'))));
+  const pids: number[] = [];
+  for (let k = 0; k < 6; k++) pids.push((JSON.parse(await c.next()) as Who).pid);
+  t.same([pids[0] === pids[1], pids[1] !== pids[2], pids[2] === pids[3], pids[3] !== pids[4], pids[4] === pids[5]], [true, true, true, true, true], `2 requests per process: ${pids.join(',')}`);
+  await a.stop();
 });
 
 t.test('clause:server.process.dispatch-fdmod PROCESS dispatch_mode 2: every frame of a connection goes to socket_fd % worker_num', async (t) => {
