@@ -1,7 +1,7 @@
 /** The PROCESS channel's record packing, alone (a fake datagram socket records what is sent). */
 import t from 'tap';
 import type { DatagramSocket } from '../../reference/native/api.ts';
-import { DATAGRAM_MAX, R_DATA, R_INFO, R_SEND, RecordReader, RecordWriter, type ChannelRecord } from '../../reference/server/channel.ts';
+import { DATAGRAM_MAX, R_DATA, R_INFO, R_SEND, RecordReader, RecordWriter, datagramSeq, splitRecords, type ChannelRecord } from '../../reference/server/channel.ts';
 
 function fakeSocket(capacity = Infinity) {
   const sent: Buffer[] = [];
@@ -66,4 +66,33 @@ t.test('clause:server.process.worker-death-keeps-connections a full socket keeps
   t.equal(sent.length, 3);
   t.same(sent.map((d) => d[10]), [0, 1, 2], 'order kept');
   t.equal(w.backlog, 0);
+});
+
+t.test('clause:server.process.worker-death-keeps-connections a sequenced writer numbers its datagrams, keeps copies until released, and gives back what it has not sent', async (t) => {
+  const { sock, sent, open } = fakeSocket(1);
+  const w = new RecordWriter(sock, true);
+  w.push(R_DATA, 0, 1, Buffer.from('a'));
+  await turn();
+  w.push(R_DATA, 0, 1, Buffer.from('b'));
+  await turn();
+  w.push(R_DATA, 0, 2, Buffer.from('c'));
+  t.equal(sent.length, 1);
+  t.equal(datagramSeq(sent[0]!), 1, 'the first datagram is number 1');
+  t.same(splitRecords(sent[0]!).map((r) => r.payload.toString()), ['a'], 'R_SEQ is not a record of its own');
+  t.ok(w.retained(1), 'a sent datagram is retained');
+  const seqs: number[] = [];
+  const reader = new RecordReader(() => {}, () => {});
+  reader.onSeq = (s) => seqs.push(s);
+  reader.datagram(sent[0]!);
+  t.same(seqs, [1], 'the reader sees the sequence number');
+  const back = w.takePending();
+  t.same(back.map((r) => [r.session, r.payload.toString()]), [[1, 'b'], [2, 'c']], 'unsent records come back in order');
+  w.release(2);
+  t.notOk(w.retained(1), 'released');
+  w.pushRaw([{ type: R_DATA, flags: 0, session: 9, payload: Buffer.from('again') }]);
+  open(5);
+  await turn();
+  const last = sent[sent.length - 1]!;
+  t.ok(datagramSeq(last) > 1, 're-sent records get a new datagram number');
+  t.same(splitRecords(last).map((r) => r.payload.toString()), ['again']);
 });
