@@ -421,6 +421,16 @@ export class Server {
     const layout: ChildLayout = { shm: FIRST_EXTRA_FD, portFds: [], portNumbers: [], channels: [] };
     try {
       for (const p of this.ports) {
+        if (!process_ && (p.type === SWOOLE_SOCK_TCP || p.type === SWOOLE_SOCK_TCP6)) {
+          // BASE: re-bind with SO_REUSEPORT. Worker 0 accepts on this socket (inherited, so it
+          // outlives any one worker 0); every other worker binds its own into the same group and
+          // the kernel spreads connections over them, instead of one worker winning accept races.
+          // (The constructor's socket has no SO_REUSEPORT, so it must go first: a window of a
+          // few microseconds in which the port is unbound.)
+          native.close(p.fd);
+          p.fd = -1;
+          p.fd = native.listenTcp(p.host, p.port, { backlog: 512, reusePort: true }).fd;
+        }
         if (p.type === SWOOLE_SOCK_UNIX_STREAM && p.fd < 0) {
           p.fd = native.listenUnix(p.host, { backlog: 512 });
           chmodSync(p.host, 0o600);
@@ -657,6 +667,14 @@ export class Server {
           sh.add(Col.SEND_BYTES, bytes);
         },
       };
+      if (id > 0) {
+        for (const p of this.ports) {
+          if (p.type !== SWOOLE_SOCK_TCP && p.type !== SWOOLE_SOCK_TCP6) continue;
+          const own = native.listenTcp(p.host, p.port, { backlog: 512, reusePort: true }).fd;
+          native.close(p.fd);
+          p.fd = own;
+        }
+      }
       for (const p of this.ports) await this.#listenPort(p);
     }
     this.#state = 'running';
