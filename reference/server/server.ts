@@ -56,6 +56,9 @@ interface Conn {
   /** PROCESS master: workers holding this session's INFO; mode 8 binding. */
   informed: Set<number>;
   boundWorker?: number;
+  /** Replies send() made while this connection's read is being handled: written as one buffer after it. */
+  out: Buffer[] | null;
+  outBytes: number;
 }
 
 /** The counters the reactor bumps; a StatsCounter (single) or rows in shared memory. */
@@ -824,10 +827,10 @@ export class Server {
     // S5: PROCESS mode: a connection belongs to reactor fd % reactor_num.
     if (this.#dispatcher) session.reactorId = handleFd % this.#reactorNum;
     const ps = this.#portSetting(port);
-    // Replies are written whole (corked per read), so Nagle would only add latency.
+    // Replies are written whole (one write per read), so Nagle would only add latency.
     if (port.type !== SWOOLE_SOCK_UNIX_STREAM && ps.open_tcp_nodelay !== false) socket.setNoDelay(true);
     const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
-    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set() };
+    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), out: null, outBytes: 0 };
     this.#conns.set(session.id, conn);
     this.#count.accepted();
     if (this.#dispatcher) this.#shared!.sessionOpen(session.id);
@@ -849,8 +852,9 @@ export class Server {
     const s = conn.session;
     if (s.closing) return;
     s.lastRecvTime = nowSec();
-    // Every send() to this connection from the callbacks below leaves in one write.
-    conn.socket.cork();
+    // Every send() to this connection from the callbacks below leaves in one write (one
+    // buffer: cheaper than a corked writev of many small ones).
+    conn.out = [];
     try {
       if (!conn.decoder) {
         this.#deliver(conn, chunk);
@@ -870,8 +874,16 @@ export class Server {
         conn.socket.resetAndDestroy();
       }
     } finally {
-      if (!conn.socket.destroyed) conn.socket.uncork();
+      this.#flushOut(conn);
     }
+  }
+
+  #flushOut(conn: Conn): void {
+    const out = conn.out;
+    conn.out = null;
+    conn.outBytes = 0;
+    if (!out || out.length === 0 || conn.socket.destroyed) return;
+    conn.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
   #deliver(conn: Conn, data: Buffer): void {
@@ -937,8 +949,11 @@ export class Server {
     if (c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);
     // S36: once the unsent queue reaches socket_buffer_size, send() refuses the whole call (1009).
     const limit = Number(this.setting.socket_buffer_size ?? 8 * 1024 * 1024);
-    if (c.socket.writableLength >= limit) return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
-    c.socket.write(buf);
+    if (c.socket.writableLength + c.outBytes >= limit) return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
+    if (c.out) {
+      c.out.push(buf);
+      c.outBytes += buf.length;
+    } else c.socket.write(buf);
     c.session.lastSendTime = nowSec();
     this.#count.sent(buf.length);
     return true;
@@ -958,6 +973,11 @@ export class Server {
     c.session.closing = true;
     if (emit) this.#emitPort(c.port, 'close', c.session.id, reactorId);
     this.#forget(c);
+    // Replies queued during this read go out before the FIN (a reset drops them).
+    if (reset) {
+      c.out = null;
+      c.outBytes = 0;
+    } else this.#flushOut(c);
     // reset drops what Node still queues; the kernel still ends with FIN (observed h5).
     if (reset) c.socket.destroy();
     else c.socket.end();
@@ -1017,7 +1037,7 @@ export class Server {
     if (this.#remote) return this.#remote.getClientInfo(fd);
     const c = typeof fd === 'number' ? this.#conns.get(fd) : undefined;
     if (!c) return false;
-    c.session.sendQueuedBytes = c.socket.writableLength;
+    c.session.sendQueuedBytes = c.socket.writableLength + c.outBytes;
     c.session.recvQueuedBytes = c.decoder?.bufferedBytes ?? 0;
     return clientInfo(c.session, Number(this.setting.dispatch_mode ?? 2));
   }
