@@ -131,9 +131,9 @@ export class Server {
   #signals: [NodeJS.Signals, () => void][] = [];
   #setupError: SwooleError | null = null;
   #cleanups: (() => void)[] = [];
-  /** PROCESS master: client sockets corked while a batch of worker commands is applied. */
+  /** PROCESS master: connections collecting replies while a batch of worker commands is applied. */
   #corking = false;
-  #corked = new Set<net.Socket>();
+  #corked = new Set<Conn>();
 
   /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
   constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP, internals: ServerInternals = {}) {
@@ -492,7 +492,7 @@ export class Server {
           },
           batchEnd: () => {
             this.#corking = false;
-            for (const sock of this.#corked) if (!sock.destroyed) sock.uncork();
+            for (const c of this.#corked) this.#flushOut(c);
             this.#corked.clear();
           },
           dispatched: (bytes) => {
@@ -923,11 +923,14 @@ export class Server {
   #masterSend(fd: number, data: Buffer): void {
     const c = this.#conns.get(fd);
     if (!c || c.socket.destroyed || c.socket.writableEnded) return;
-    if (this.#corking && !this.#corked.has(c.socket)) {
-      c.socket.cork();
-      this.#corked.add(c.socket);
-    }
-    c.socket.write(data);
+    if (this.#corking) {
+      if (!c.out) {
+        c.out = [];
+        this.#corked.add(c);
+      }
+      c.out.push(data);
+      c.outBytes += data.length;
+    } else c.socket.write(data);
     c.session.lastSendTime = nowSec();
   }
 
