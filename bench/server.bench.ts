@@ -2,16 +2,17 @@
  * Server echo throughput with worker processes: ours BASE, ours PROCESS (2 workers each) and a
  * plain node:cluster echo (2 workers, raw bytes, no framing) as the baseline, same run, driven
  * by bench/server-load.ts in its own process: 32 connections × 8 frames in flight and
- * 64 connections × 1, 64-byte length-framed frames. Medians of ROUNDS, interleaved.
+ * 64 connections × 1, 64-byte length-framed frames. Medians of ROUNDS, interleaved in a
+ * rotating order.
  * Real Swoole 6.2.1 on this kind of machine (swoole-observed.md): 32×8 BASE 140k–168k,
  * PROCESS 80k–91k frames/s; 64×1 BASE 116k, PROCESS 54k, node cluster 106k.
- * Env: SERVER_BENCH_ROUNDS (3), SERVER_BENCH_MS (2000), SERVER_BENCH_WORKERS (2).
+ * Env: SERVER_BENCH_ROUNDS (5), SERVER_BENCH_MS (2000), SERVER_BENCH_WORKERS (2).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const ROUNDS = Number(process.env.SERVER_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.SERVER_BENCH_ROUNDS ?? 5);
 const MS = Number(process.env.SERVER_BENCH_MS ?? 2000);
 const WORKERS = Number(process.env.SERVER_BENCH_WORKERS ?? 2);
 const appPath = fileURLToPath(new URL('./server-app.ts', import.meta.url));
@@ -52,7 +53,12 @@ console.log(`| shape (64 B frames, ${WORKERS} workers, ${MS} ms, median of ${ROU
 console.log('|---|---|---|---|---|---|---|');
 for (const [conns, inflight, swoole] of shapes) {
   const r: Record<Target, number[]> = { base: [], process: [], cluster: [] };
-  for (let i = 0; i < ROUNDS; i++) for (const t of ['base', 'process', 'cluster'] as Target[]) r[t].push(await measure(t, conns, inflight));
+  const order: Target[] = ['base', 'process', 'cluster'];
+  // The machine is shared: rotate the order each round so no target always runs last.
+  for (let i = 0; i < ROUNDS; i++) for (let k = 0; k < 3; k++) {
+    const t = order[(i + k) % 3]!;
+    r[t].push(await measure(t, conns, inflight));
+  }
   const b = median(r.base);
   const p = median(r.process);
   const c = median(r.cluster);

@@ -39,7 +39,8 @@ export function loadNative(path: string = addonPath): NativeAddon {
       : `native addon failed to load (${text})`;
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `${why}; ${REBUILD}`, { cause });
   }
-  if (typeof raw.openDatagram !== 'function' || typeof raw.msgReceiver !== 'function' || typeof raw.listenUnix !== 'function' || typeof raw.execve !== 'function' || typeof raw.pollFd !== 'function') {
+  // A build from before the newest exports is stale: say so now, not at the first missing call.
+  if (['openDatagram', 'msgReceiver', 'listenUnix', 'execve', 'pollFd', 'createSharedMemory', 'mallocTrim'].some((k) => typeof (raw as Record<string, unknown>)[k] !== 'function')) {
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `native addon at ${path} is stale (missing exports); ${REBUILD}`);
   }
   // Everything is the native function itself except openDatagram, whose batch delivery is

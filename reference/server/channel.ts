@@ -7,7 +7,9 @@
  * are packed into datagrams of at most DATAGRAM_MAX bytes; everything pushed during one
  * event-loop turn leaves in one flush (setImmediate) with sendmmsg. A payload too big for one
  * datagram travels as PART records followed by the final record with F_CONT; a reader that
- * starts mid-message (a replacement after a crash) drops the orphan pieces (warning 9102).
+ * starts mid-message drops the orphan pieces (warning 9102). The master → worker direction is
+ * sequenced (R_SEQ first in each datagram, copies retained) so the master can recover what a
+ * dead worker had not taken (dispatcher.ts workerGone).
  */
 import type { DatagramSocket, ReceivedDatagram } from '../native/api.ts';
 
@@ -30,6 +32,8 @@ export const R_BIND = 15;
 export const R_ACK = 16;
 /** Either way: a leading piece of a long payload (flags carry the final record's type). */
 export const R_PART = 20;
+/** Master → worker, first record of every datagram: its sequence number (u32 in `session`). */
+export const R_SEQ = 21;
 
 /** Flags. */
 export const F_CONT = 0x80;
@@ -51,9 +55,51 @@ export class RecordWriter {
   #scheduled = false;
   #waiting = false;
   #closed = false;
+  /** Sequenced writers (master → worker) start every datagram with R_SEQ and keep a copy of each until released. */
+  readonly #sequenced: boolean;
+  #seq = 0;
+  readonly #retained = new Map<number, Buffer>();
 
-  constructor(socket: DatagramSocket) {
+  constructor(socket: DatagramSocket, sequenced = false) {
     this.#socket = socket;
+    this.#sequenced = sequenced;
+  }
+
+  /** The retained copy of datagram `seq` (sent, maybe not yet fully handled by the reader). */
+  retained(seq: number): Buffer | undefined {
+    return this.#retained.get(seq);
+  }
+
+  /** Forgets retained datagrams older than `seq` (the reader has moved past them); Infinity: all. */
+  release(seq: number): void {
+    for (const k of this.#retained.keys()) {
+      if (k >= seq) break;
+      this.#retained.delete(k);
+    }
+  }
+
+  /**
+   * Takes back everything not yet handed to the kernel, so a caller can put records in front
+   * of it (crash recovery); returns those records in order, the R_SEQ records left out.
+   */
+  takePending(): ChannelRecord[] {
+    this.#seal();
+    const out: ChannelRecord[] = [];
+    for (const d of this.#ready) {
+      this.#retained.delete(datagramSeq(d));
+      out.push(...splitRecords(d));
+    }
+    this.#ready.length = 0;
+    return out;
+  }
+
+  /** Re-sends records verbatim (PART pieces included), in order, ahead of anything pushed later. */
+  pushRaw(records: readonly ChannelRecord[]): void {
+    for (const r of records) this.#append(r.type, r.flags, r.session, r.payload);
+    if (!this.#scheduled && records.length) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   /** Datagrams not yet accepted by the kernel (plus the one being filled). */
@@ -82,6 +128,11 @@ export class RecordWriter {
 
   #append(type: number, flags: number, session: number, body: Buffer): void {
     if (this.#off + HEADER + body.length > DATAGRAM_MAX) this.#seal();
+    if (this.#off === 0 && this.#sequenced) this.#header(R_SEQ, 0, ++this.#seq >>> 0, EMPTY);
+    this.#header(type, flags, session, body);
+  }
+
+  #header(type: number, flags: number, session: number, body: Buffer): void {
     const b = this.#cur;
     const o = this.#off;
     b[o] = type;
@@ -94,7 +145,9 @@ export class RecordWriter {
 
   #seal(): void {
     if (this.#off === 0) return;
-    this.#ready.push(this.#cur.subarray(0, this.#off));
+    const d = this.#cur.subarray(0, this.#off);
+    this.#ready.push(d);
+    if (this.#sequenced) this.#retained.set(this.#seq, d);
     this.#cur = Buffer.allocUnsafe(DATAGRAM_MAX);
     this.#off = 0;
   }
@@ -128,11 +181,34 @@ export class RecordWriter {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The records of one datagram as sent (no reassembly), R_SEQ left out. */
+export function splitRecords(buf: Buffer): ChannelRecord[] {
+  const out: ChannelRecord[] = [];
+  let o = 0;
+  while (o + HEADER <= buf.length) {
+    const len = buf.readUInt32LE(o + 6);
+    const type = buf[o]!;
+    if (type !== R_SEQ) out.push({ type, flags: buf[o + 1]!, session: buf.readUInt32LE(o + 2), payload: Buffer.from(buf.subarray(o + HEADER, o + HEADER + len)) });
+    o += HEADER + len;
+  }
+  return out;
+}
+
+/** Sequence number of a sequenced datagram (its leading R_SEQ), or -1. */
+export function datagramSeq(buf: Buffer): number {
+  return buf.length >= HEADER && buf[0] === R_SEQ ? buf.readUInt32LE(2) : -1;
+}
+
 /** Splits received datagrams back into records, joining PART pieces. */
 export class RecordReader {
   readonly #parts = new Map<number, { type: number; pieces: Buffer[] }>();
   readonly #onRecord: (r: ChannelRecord) => void;
   readonly #onOrphan: (detail: string) => void;
+  /** Sequenced channels: called with each datagram's R_SEQ, then after each record is taken (before it is handled). */
+  onSeq: ((seq: number) => void) | null = null;
+  onTaken: (() => void) | null = null;
+  /** Set to stop in the middle of a datagram (the rest is recovered by the master). */
+  stopped = false;
 
   constructor(onRecord: (r: ChannelRecord) => void, onOrphan: (detail: string) => void) {
     this.#onRecord = onRecord;
@@ -145,13 +221,18 @@ export class RecordReader {
 
   datagram(buf: Buffer): void {
     let o = 0;
-    while (o + HEADER <= buf.length) {
+    while (o + HEADER <= buf.length && !this.stopped) {
       const type = buf[o]!;
       const flags = buf[o + 1]!;
       const session = buf.readUInt32LE(o + 2);
       const len = buf.readUInt32LE(o + 6);
       const payload = buf.subarray(o + HEADER, o + HEADER + len);
       o += HEADER + len;
+      if (type === R_SEQ) {
+        this.onSeq?.(session);
+        continue;
+      }
+      this.onTaken?.();
       if (type === R_PART) {
         const finalType = flags & 0x7f;
         const open = this.#parts.get(session);

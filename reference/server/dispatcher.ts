@@ -9,9 +9,10 @@ import { ErrorCode } from '../errors.ts';
 import { Limits } from '../constants.ts';
 import { chooseWorker, interpretDispatchFunc, type WorkerLoad } from './dispatch.ts';
 import {
-  F_CONT, F_ON, R_ACK, R_BIND, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PAUSE, R_PROTECT, R_RESUME, R_SEND,
-  RecordReader, RecordWriter, DATAGRAM_MAX, type ChannelRecord,
+  F_CONT, F_ON, R_ACK, R_BIND, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PART, R_PAUSE, R_PROTECT, R_RESUME, R_SEND,
+  RecordReader, RecordWriter, DATAGRAM_MAX, splitRecords, type ChannelRecord,
 } from './channel.ts';
+import type { DatagramSocket } from '../native/api.ts';
 import type { Session } from './session.ts';
 
 /** What the dispatcher needs to know about a connection the reactor owns. */
@@ -44,8 +45,10 @@ export interface MasterHooks {
   /** Around each batch of worker commands. */
   batchStart(): void;
   batchEnd(): void;
-  /** Master/worker channel ends as [masterEnd, workerEnd] per slot. */
+  /** Master/worker channel ends as [masterEnd, workerEnd] per slot (the dispatcher closes both). */
   pairs: [number, number][];
+  /** Worker `slot`'s progress on its channel (shared memory): datagram in hand, records taken. */
+  progress(slot: number): { seq: number; done: number };
 }
 
 const NO_RID = Buffer.from([0xff, 0xff, 0xff, 0xff]);
@@ -56,6 +59,8 @@ const TYPE_CONNECT = 5;
 export class Dispatcher {
   readonly #h: MasterHooks;
   readonly #writers: RecordWriter[];
+  /** The workers' ends, only ever read here to take back what a dead worker left queued. */
+  readonly #workerEnds: DatagramSocket[];
   readonly #inflight: number[];
   readonly #loads: { idle: boolean; load: number; concurrency: number }[];
   #rr = 0;
@@ -79,7 +84,13 @@ export class Dispatcher {
         }
       }, 16);
       this.#closers.push(() => sock.close());
-      return new RecordWriter(sock);
+      return new RecordWriter(sock, true);
+    });
+    this.#workerEnds = hooks.pairs.map(([, workerEnd]) => {
+      const sock = native.openDatagram(workerEnd);
+      sock.ref(false);
+      this.#closers.push(() => sock.close());
+      return sock;
     });
   }
 
@@ -162,10 +173,41 @@ export class Dispatcher {
     c.informed.clear();
   }
 
-  /** A worker died: its replacement knows no session yet; nothing it had is in flight any more. */
+  /**
+   * A worker process left slot `slot` (crash, reload, max_request). Everything it had not taken
+   * from its channel goes to the replacement, in order: the rest of the datagram it had in hand
+   * (per its progress in shared memory), the datagrams still queued in the kernel (read back
+   * here), then what was not sent yet. Frames of sessions that are gone are dropped (S43).
+   */
   workerGone(slot: number, conns: Iterable<DispatchConn>): void {
-    this.#inflight[slot] = 0;
     for (const c of conns) c.informed.delete(slot);
+    const w = this.#writers[slot]!;
+    const { seq, done } = this.#h.progress(slot);
+    const records: ChannelRecord[] = [];
+    const inHand = w.retained(seq);
+    if (inHand) records.push(...splitRecords(inHand).slice(done));
+    for (let d = this.#workerEnds[slot]!.recvInto(DATAGRAM_MAX); d; d = this.#workerEnds[slot]!.recvInto(DATAGRAM_MAX)) records.push(...splitRecords(d.data));
+    records.push(...w.takePending());
+    w.release(Infinity);
+    let inflight = 0;
+    const out: ChannelRecord[] = [];
+    for (const r of records) {
+      if (r.type === R_INFO || r.type === R_CONNECT) {
+        if (!this.#h.conn(r.session)) continue;
+        this.#h.conn(r.session)!.informed.add(slot);
+      } else if (r.type === R_DATA || (r.type === R_PART && (r.flags & 0x7f) === R_DATA)) {
+        const c = this.#h.conn(r.session);
+        if (!c) continue;
+        if (!c.informed.has(slot)) {
+          c.informed.add(slot);
+          out.push({ type: R_INFO, flags: 0, session: r.session, payload: this.#info(c) });
+        }
+        if (r.type === R_DATA) inflight++;
+      }
+      out.push(r);
+    }
+    w.pushRaw(out);
+    this.#inflight[slot] = inflight;
   }
 
   #command(slot: number, r: ChannelRecord): void {
@@ -198,6 +240,7 @@ export class Dispatcher {
         break;
       case R_ACK:
         this.#inflight[slot] = Math.max(0, this.#inflight[slot]! - r.session);
+        this.#writers[slot]!.release(h.progress(slot).seq);
         break;
       default:
         process.emitWarning(`unknown command record ${r.type} from worker ${slot}${r.flags & F_CONT ? ' (continued)' : ''}`, { code: String(ErrorCode.WORKER_ABNORMAL_PIPE_DATA), type: 'SwooleWarning' });

@@ -52,9 +52,19 @@ export class RemoteSessions {
       (r) => this.#record(r),
       (d) => process.emitWarning(`abnormal pipeline data: ${d}`, { code: String(ErrorCode.WORKER_ABNORMAL_PIPE_DATA), type: 'SwooleWarning' }),
     );
+    // Progress in shared memory, before each record is handled: if this process dies, the
+    // master re-sends what it had not taken yet to the replacement (h1).
+    const st = hooks.stats;
+    let done = 0;
+    this.#reader.onSeq = (seq) => {
+      done = 0;
+      st.put(Col.CHAN_DONE, 0);
+      st.put(Col.CHAN_SEQ, seq);
+    };
+    this.#reader.onTaken = () => st.put(Col.CHAN_DONE, ++done);
   }
 
-  /** One datagram per readiness: a crash loses at most the rest of the datagram in hand (h1). */
+  /** One datagram per readiness; the master recovers what a dead reader had not taken (h1). */
   start(): void {
     this.#reading = true;
     this.#sock.startReading(DATAGRAM_MAX, (batch) => {
@@ -73,6 +83,7 @@ export class RemoteSessions {
   stopReading(): void {
     if (!this.#reading) return;
     this.#reading = false;
+    this.#reader.stopped = true;
     this.#sock.stopReading();
   }
 

@@ -56,6 +56,9 @@ interface Conn {
   /** PROCESS master: workers holding this session's INFO; mode 8 binding. */
   informed: Set<number>;
   boundWorker?: number;
+  /** Replies send() made while this connection's read is being handled: written as one buffer after it. */
+  out: Buffer[] | null;
+  outBytes: number;
 }
 
 /** The counters the reactor bumps; a StatsCounter (single) or rows in shared memory. */
@@ -128,9 +131,9 @@ export class Server {
   #signals: [NodeJS.Signals, () => void][] = [];
   #setupError: SwooleError | null = null;
   #cleanups: (() => void)[] = [];
-  /** PROCESS master: client sockets corked while a batch of worker commands is applied. */
+  /** PROCESS master: connections collecting replies while a batch of worker commands is applied. */
   #corking = false;
-  #corked = new Set<net.Socket>();
+  #corked = new Set<Conn>();
 
   /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
   constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP, internals: ServerInternals = {}) {
@@ -421,6 +424,16 @@ export class Server {
     const layout: ChildLayout = { shm: FIRST_EXTRA_FD, portFds: [], portNumbers: [], channels: [] };
     try {
       for (const p of this.ports) {
+        if (!process_ && (p.type === SWOOLE_SOCK_TCP || p.type === SWOOLE_SOCK_TCP6)) {
+          // BASE: re-bind with SO_REUSEPORT. Worker 0 accepts on this socket (inherited, so it
+          // outlives any one worker 0); every other worker binds its own into the same group and
+          // the kernel spreads connections over them, instead of one worker winning accept races.
+          // (The constructor's socket has no SO_REUSEPORT, so it must go first: a window of a
+          // few microseconds in which the port is unbound.)
+          native.close(p.fd);
+          p.fd = -1;
+          p.fd = native.listenTcp(p.host, p.port, { backlog: 512, reusePort: true }).fd;
+        }
         if (p.type === SWOOLE_SOCK_UNIX_STREAM && p.fd < 0) {
           p.fd = native.listenUnix(p.host, { backlog: 512 });
           chmodSync(p.host, 0o600);
@@ -446,8 +459,7 @@ export class Server {
       if (process_) {
         for (let i = 0; i < n; i++) {
           const pair = native.socketpair('dgram', { sndbuf: 4 << 20, rcvbuf: 4 << 20, force: true });
-          pairs.push(pair);
-          this.#cleanups.push(() => native.close(pair[1]));
+          pairs.push(pair); // both ends are closed by the Dispatcher
           layout.channels.push(FIRST_EXTRA_FD + extraFds.length);
           extraFds.push(pair[1]);
         }
@@ -480,7 +492,7 @@ export class Server {
           },
           batchEnd: () => {
             this.#corking = false;
-            for (const sock of this.#corked) if (!sock.destroyed) sock.uncork();
+            for (const c of this.#corked) this.#flushOut(c);
             this.#corked.clear();
           },
           dispatched: (bytes) => {
@@ -488,6 +500,7 @@ export class Server {
             this.#shared!.add(Col.RECV_BYTES, bytes);
           },
           pairs,
+          progress: (slot) => ({ seq: this.#shared!.of(slot, Col.CHAN_SEQ), done: this.#shared!.of(slot, Col.CHAN_DONE) }),
         });
         this.#cleanups.push(() => this.#dispatcher?.stop());
       }
@@ -657,6 +670,14 @@ export class Server {
           sh.add(Col.SEND_BYTES, bytes);
         },
       };
+      if (id > 0) {
+        for (const p of this.ports) {
+          if (p.type !== SWOOLE_SOCK_TCP && p.type !== SWOOLE_SOCK_TCP6) continue;
+          const own = native.listenTcp(p.host, p.port, { backlog: 512, reusePort: true }).fd;
+          native.close(p.fd);
+          p.fd = own;
+        }
+      }
       for (const p of this.ports) await this.#listenPort(p);
     }
     this.#state = 'running';
@@ -695,7 +716,8 @@ export class Server {
     this.#remote?.flush();
     const deadline = Date.now() + Math.max(100, Number(this.setting.max_wait_time ?? 3) * 1000);
     const leave = (): void => {
-      const pending = sockets.some((s) => !s.destroyed) || (this.#remote?.pendingOut ?? 0) > 0;
+      // Wait until what was written (and the FIN) reached the kernel, not for the peers to close.
+      const pending = sockets.some((s) => !s.destroyed && !s.writableFinished) || (this.#remote?.pendingOut ?? 0) > 0;
       if (pending && Date.now() < deadline) setTimeout(leave, 1);
       else process.exit(code);
     };
@@ -805,10 +827,10 @@ export class Server {
     // S5: PROCESS mode: a connection belongs to reactor fd % reactor_num.
     if (this.#dispatcher) session.reactorId = handleFd % this.#reactorNum;
     const ps = this.#portSetting(port);
-    // Replies are written whole (corked per read), so Nagle would only add latency.
+    // Replies are written whole (one write per read), so Nagle would only add latency.
     if (port.type !== SWOOLE_SOCK_UNIX_STREAM && ps.open_tcp_nodelay !== false) socket.setNoDelay(true);
     const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
-    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set() };
+    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), out: null, outBytes: 0 };
     this.#conns.set(session.id, conn);
     this.#count.accepted();
     if (this.#dispatcher) this.#shared!.sessionOpen(session.id);
@@ -830,8 +852,9 @@ export class Server {
     const s = conn.session;
     if (s.closing) return;
     s.lastRecvTime = nowSec();
-    // Every send() to this connection from the callbacks below leaves in one write.
-    conn.socket.cork();
+    // Every send() to this connection from the callbacks below leaves in one write (one
+    // buffer: cheaper than a corked writev of many small ones).
+    conn.out = [];
     try {
       if (!conn.decoder) {
         this.#deliver(conn, chunk);
@@ -851,8 +874,16 @@ export class Server {
         conn.socket.resetAndDestroy();
       }
     } finally {
-      if (!conn.socket.destroyed) conn.socket.uncork();
+      this.#flushOut(conn);
     }
+  }
+
+  #flushOut(conn: Conn): void {
+    const out = conn.out;
+    conn.out = null;
+    conn.outBytes = 0;
+    if (!out || out.length === 0 || conn.socket.destroyed) return;
+    conn.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
   #deliver(conn: Conn, data: Buffer): void {
@@ -892,11 +923,14 @@ export class Server {
   #masterSend(fd: number, data: Buffer): void {
     const c = this.#conns.get(fd);
     if (!c || c.socket.destroyed || c.socket.writableEnded) return;
-    if (this.#corking && !this.#corked.has(c.socket)) {
-      c.socket.cork();
-      this.#corked.add(c.socket);
-    }
-    c.socket.write(data);
+    if (this.#corking) {
+      if (!c.out) {
+        c.out = [];
+        this.#corked.add(c);
+      }
+      c.out.push(data);
+      c.outBytes += data.length;
+    } else c.socket.write(data);
     c.session.lastSendTime = nowSec();
   }
 
@@ -918,8 +952,11 @@ export class Server {
     if (c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);
     // S36: once the unsent queue reaches socket_buffer_size, send() refuses the whole call (1009).
     const limit = Number(this.setting.socket_buffer_size ?? 8 * 1024 * 1024);
-    if (c.socket.writableLength >= limit) return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
-    c.socket.write(buf);
+    if (c.socket.writableLength + c.outBytes >= limit) return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
+    if (c.out) {
+      c.out.push(buf);
+      c.outBytes += buf.length;
+    } else c.socket.write(buf);
     c.session.lastSendTime = nowSec();
     this.#count.sent(buf.length);
     return true;
@@ -939,6 +976,11 @@ export class Server {
     c.session.closing = true;
     if (emit) this.#emitPort(c.port, 'close', c.session.id, reactorId);
     this.#forget(c);
+    // Replies queued during this read go out before the FIN (a reset drops them).
+    if (reset) {
+      c.out = null;
+      c.outBytes = 0;
+    } else this.#flushOut(c);
     // reset drops what Node still queues; the kernel still ends with FIN (observed h5).
     if (reset) c.socket.destroy();
     else c.socket.end();
@@ -998,7 +1040,7 @@ export class Server {
     if (this.#remote) return this.#remote.getClientInfo(fd);
     const c = typeof fd === 'number' ? this.#conns.get(fd) : undefined;
     if (!c) return false;
-    c.session.sendQueuedBytes = c.socket.writableLength;
+    c.session.sendQueuedBytes = c.socket.writableLength + c.outBytes;
     c.session.recvQueuedBytes = c.decoder?.bufferedBytes ?? 0;
     return clientInfo(c.session, Number(this.setting.dispatch_mode ?? 2));
   }

@@ -28,6 +28,9 @@ export const Col = {
   W_DISPATCH: 11,
   PID: 12,
   PACKET: 13,
+  /** PROCESS worker progress on its channel: the datagram in hand and records taken from it. */
+  CHAN_SEQ: 14,
+  CHAN_DONE: 15,
 } as const;
 
 const ROW_WORDS = 16;
@@ -110,6 +113,16 @@ export class SharedStats {
   /** Marks slot's row as exited (the manager, once the process is gone). */
   markExited(slot: number): void {
     this.#f[HEADER_WORDS + ROW_WORDS * (slot + 1) + Col.STATUS] = WORKER_EXIT;
+  }
+
+  /** `col` of worker slot `slot`'s row (for the master). */
+  of(slot: number, col: number): number {
+    return this.#f[HEADER_WORDS + ROW_WORDS * (slot + 1) + col]!;
+  }
+
+  /** Sets this process's own `col`. */
+  put(col: number, v: number): void {
+    this.#f[this.#row + col] = v;
   }
 
   /** This process's own value of `col`. */
