@@ -1,5 +1,4 @@
 /** Shared helpers for the native addon tests. */
-import { readdirSync } from 'node:fs';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -9,10 +8,7 @@ import type { ErrnoError } from '../../reference/native/api.ts';
 export const native = loadNative();
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Open fds of this process (for leak checks). */
-export function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
-}
+export { openFds } from '../fds.ts';
 
 /** tap `throws` pattern for an ErrnoError: code, numeric errno, syscall (errno > 0 checked by errnoOf). */
 export function errnoShape(code: string, syscall: string): { code: string; syscall: string; errno: NumberConstructor } {

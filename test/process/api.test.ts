@@ -3,14 +3,13 @@
  * start(): a child would re-run this test file.
  */
 import t from 'tap';
-import { readdirSync } from 'node:fs';
 import { Process, SOCK_DGRAM, SOCK_STREAM, SWOOLE_MSGQUEUE_ORIENT, SwooleError, swooleLastError } from '../../reference/index.ts';
 import { clearLastError } from '../../reference/last-error.ts';
 import { loadNative } from '../../reference/native/loader.ts';
 import { queueIds } from './harness.ts';
+import { openFds } from '../fds.ts';
 
 const native = loadNative();
-const openFds = (): number => readdirSync('/proc/self/fd').length;
 const noop = (): void => {};
 // Warnings are part of the false+last-error channel; keep them off the test output.
 process.removeAllListeners('warning');
