@@ -64,18 +64,23 @@ export function hasExited(pid: number): boolean {
   }
 }
 
-/**
- * Polls /proc until every pid has exited, up to `ms`; returns the ones still running. A wait
- * for a condition the kernel knows, not an ordering sleep: nothing else can announce a death.
- */
-export async function waitExited(pids: number[], ms: number): Promise<number[]> {
+/** Polls /proc until `done(pid)` holds for every pid, up to `ms`; returns the pids it never held for. */
+async function pollPids(pids: number[], done: (pid: number) => boolean, ms: number): Promise<number[]> {
   const deadline = Date.now() + ms;
-  let left = pids.filter((p) => !hasExited(p));
+  let left = pids.filter((p) => !done(p));
   while (left.length && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
-    left = left.filter((p) => !hasExited(p));
+    left = left.filter((p) => !done(p));
   }
   return left;
+}
+
+/**
+ * Waits until every pid has exited, up to `ms`; returns the ones still running. A wait for a
+ * condition the kernel knows, not an ordering sleep: nothing else can announce a death.
+ */
+export function waitExited(pids: number[], ms: number): Promise<number[]> {
+  return pollPids(pids, hasExited, ms);
 }
 
 /** True once `pid` is gone from /proc: exited and reaped by its parent (no zombie left). */
@@ -89,18 +94,12 @@ export function isReaped(pid: number): boolean {
 }
 
 /**
- * Polls /proc until every pid has been reaped, up to `ms`; returns those still there (running,
- * or zombies their parent has not waited for). An exited child is a zombie until its parent's
+ * Waits until every pid has been reaped, up to `ms`; returns those still there (running, or
+ * zombies their parent has not waited for). An exited child is a zombie until its parent's
  * wait: only one that outlasts the deadline is a leak.
  */
-export async function waitReaped(pids: number[], ms: number): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  let left = pids.filter((p) => !isReaped(p));
-  while (left.length && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    left = left.filter((p) => !isReaped(p));
-  }
-  return left;
+export function waitReaped(pids: number[], ms: number): Promise<number[]> {
+  return pollPids(pids, isReaped, ms);
 }
 
 /** System V message queues as /proc/sysvipc/msg lists them. */
