@@ -4,74 +4,26 @@
  * process is reaped: the manager is SIGKILLed at teardown if still running, and the workers
  * die with it (PR_SET_PDEATHSIG); teardown waits until every pid the app reported is gone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { once } from 'node:events';
 import type { Test } from 'tap';
+import { EventApp, type AppEvent } from '../event-app.ts';
 
-export interface AppEvent {
-  pid: number;
-  ev: string;
-  id?: number;
-  [k: string]: unknown;
-}
+export type { AppEvent };
 
-export class App {
-  readonly proc: ChildProcess;
-  readonly events: AppEvent[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr = '';
-  #waiters: { match: (e: AppEvent) => boolean; resolve: (e: AppEvent) => void }[] = [];
-
+/** The server fixture (fixtures/app.ts) as a manager; teardown waits for every pid it reported. */
+export class App extends EventApp {
   constructor(t: Test, env: Record<string, string>) {
-    const app = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
-    this.proc = spawn(process.execPath, ['--import=tsx', app], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
-    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
-      let e: AppEvent;
-      try {
-        e = JSON.parse(line) as AppEvent;
-      } catch {
-        return;
-      }
-      this.events.push(e);
-      this.#waiters = this.#waiters.filter((w) => (w.match(e) ? (w.resolve(e), false) : true));
-    });
-    this.proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    t.teardown(async () => {
-      if (this.proc.exitCode === null && this.proc.signalCode === null) {
-        this.proc.kill('SIGKILL');
-        await this.exited;
-      }
-      await reaped(this.events.map((e) => e.pid));
+    super(t, fileURLToPath(new URL('./fixtures/app.ts', import.meta.url)), { ...process.env, ...env }, {
+      waitMs: 20000,
+      teardown: () => reaped(this.events.map((e) => e.pid)),
     });
   }
 
   get managerPid(): number {
     return this.proc.pid!;
-  }
-
-  /** The first event (past or future) matching, or a rejection after `ms`. */
-  wait(match: (e: AppEvent) => boolean, ms = 20000, from = 0): Promise<AppEvent> {
-    const seen = this.events.slice(from).find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting; events so far: ${JSON.stringify(this.events)}\nstderr: ${this.stderr}`)), ms);
-      this.#waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-    });
-  }
-
-  /** Waits until `n` distinct workers have started after event index `from`. */
-  async started(n: number, from = 0): Promise<AppEvent[]> {
-    const byId = new Map<number, AppEvent>();
-    while (byId.size < n) {
-      const e = await this.wait((x) => x.ev === 'WorkerStart' && !byId.has(x.id!), 20000, from);
-      byId.set(e.id!, e);
-    }
-    return [...byId.values()].sort((a, b) => a.id! - b.id!);
   }
 
   /** The port the app listens on (reported by onManagerStart, or onWorkerStart when single-process). */
