@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 import type { Test } from 'tap';
 
 export interface AppEvent {
@@ -70,5 +71,19 @@ export class EventApp {
       byId.set(e.id!, e);
     }
     return [...byId.values()].sort((a, b) => a.id! - b.id!);
+  }
+}
+
+/** Is `pid` alive (and not a zombie)? */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/\nState:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
   }
 }

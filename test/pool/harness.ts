@@ -1,10 +1,9 @@
 /** Runs fixtures/app.ts as a pool master and reads its JSON event lines; always reaped. */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { EventApp } from '../event-app.ts';
 
-export type { AppEvent } from '../event-app.ts';
+export { alive, type AppEvent } from '../event-app.ts';
 
 /** The pool fixture (fixtures/app.ts) as a master; POOL_APP in `env` picks its behaviour. */
 export class App extends EventApp {
@@ -13,16 +12,3 @@ export class App extends EventApp {
   }
 }
 
-/** Is `pid` alive (and not a zombie)? */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/\nState:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}

@@ -4,14 +4,13 @@
  * process is reaped: the manager is SIGKILLed at teardown if still running, and the workers
  * die with it (PR_SET_PDEATHSIG); teardown waits until every pid the app reported is gone.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { once } from 'node:events';
 import type { Test } from 'tap';
-import { EventApp, type AppEvent } from '../event-app.ts';
+import { EventApp, alive, type AppEvent } from '../event-app.ts';
 
-export type { AppEvent };
+export { alive, type AppEvent };
 
 /** The server fixture (fixtures/app.ts) as a manager; teardown waits for every pid it reported. */
 export class App extends EventApp {
@@ -40,19 +39,6 @@ export class App extends EventApp {
   }
 }
 
-/** Is `pid` alive (and not a zombie)? */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/\nState:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 /** Resolves once none of `pids` is alive (workers die with their manager via pdeathsig). */
 export async function reaped(pids: number[], ms = 10000): Promise<void> {
