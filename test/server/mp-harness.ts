@@ -112,3 +112,28 @@ export class FrameClient {
     return JSON.parse(await this.request(body)) as T;
   }
 }
+
+/** What the fixture's `who` command answers: the serving worker. */
+export type Who = { id: number; pid: number; n: number; fd: number };
+export type Stats = Record<string, number>;
+
+/** Starts the server fixture in `mode` with `workers` event workers; resolves once all started, with its port. */
+export async function app(t: Test, mode: 'base' | 'process', workers: number, extra: Record<string, string> = {}, settings: Record<string, unknown> = {}) {
+  const a = new App(t, { SRV_MODE: mode, SRV_WORKERS: String(workers), SRV_SETTINGS: JSON.stringify(settings), ...extra });
+  const started = await a.started(workers);
+  const port = await a.port();
+  return { a, started, port };
+}
+
+/** Opens connections until every one of `workers` BASE workers owns at least one. */
+export async function onEveryWorker(t: Test, port: number, workers: number): Promise<Map<number, { c: FrameClient; who: Who }>> {
+  const owners = new Map<number, { c: FrameClient; who: Who }>();
+  for (let i = 0; i < 200 && owners.size < workers; i++) {
+    const c = await FrameClient.connect(t, port);
+    const who = await c.json<Who>('who');
+    if (!owners.has(who.id)) owners.set(who.id, { c, who });
+    else c.sock.destroy();
+  }
+  if (owners.size < workers) throw new Error('the kernel never gave a connection to every worker');
+  return owners;
+}

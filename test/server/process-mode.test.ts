@@ -4,36 +4,12 @@
  */
 
 import t from 'tap';
-import type { Test } from 'tap';
 import net from 'node:net';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, FrameClient, alive, frame } from './mp-harness.ts';
-
-type Who = { id: number; pid: number; n: number; fd: number };
-type Stats = Record<string, number>;
-
-async function app(t: Test, mode: 'base' | 'process', workers: number, extra: Record<string, string> = {}, settings: Record<string, unknown> = {}) {
-  const a = new App(t, { SRV_MODE: mode, SRV_WORKERS: String(workers), SRV_SETTINGS: JSON.stringify(settings), ...extra });
-  const started = await a.started(workers);
-  const port = await a.port();
-  return { a, started, port };
-}
-
-/** Opens connections until every one of `workers` BASE workers owns at least one. */
-async function onEveryWorker(t: Test, port: number, workers: number): Promise<Map<number, { c: FrameClient; who: Who }>> {
-  const owners = new Map<number, { c: FrameClient; who: Who }>();
-  for (let i = 0; i < 200 && owners.size < workers; i++) {
-    const c = await FrameClient.connect(t, port);
-    const who = await c.json<Who>('who');
-    if (!owners.has(who.id)) owners.set(who.id, { c, who });
-    else c.sock.destroy();
-  }
-  if (owners.size < workers) throw new Error('the kernel never gave a connection to every worker');
-  return owners;
-}
+import { FrameClient, app, frame, onEveryWorker, type Stats, type Who } from './mp-harness.ts';
 
 t.test('clause:server.process.worker-death-keeps-connections PROCESS: SIGKILL during a request: no connection lost, queued frames go to the replacement in order', async (t) => {
   const { a, port } = await app(t, 'process', 1);

@@ -83,17 +83,28 @@ t.test('clause:pool.lifecycle.detach detach: a replacement for the slot, no resp
   t.same(w.log, []);
 });
 
-t.test('clause:pool.workers.crash-backoff a crash loop backs off, bounded', async (t) => {
+/**
+ * One slot whose worker exits `n` times, `everyMs` apart (announcing each exit first when
+ * `announced`); returns the respawn delay the supervisor chose each time (-1: no respawn) and the supervisor.
+ */
+function crashLoop(n: number, everyMs: number, announced: boolean): { delays: number[]; s: SupervisorState } {
   const s = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
   s.apply({ t: 'start', now: 0 });
   let pid = 1;
   s.apply({ t: 'spawned', slot: 0, pid });
   const delays: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const [c] = s.apply({ t: 'exited', pid, now: i });
+  for (let i = 0; i < n; i++) {
+    const now = i * everyMs;
+    const [c] = s.apply({ t: announced ? 'exiting' : 'exited', pid, now });
+    if (announced) s.apply({ t: 'exited', pid, now });
     delays.push(c && c.t === 'spawn' ? c.delayMs : -1);
     s.apply({ t: 'spawned', slot: 0, pid: ++pid });
   }
+  return { delays, s };
+}
+
+t.test('clause:pool.workers.crash-backoff a crash loop backs off, bounded', async (t) => {
+  const { delays } = crashLoop(20, 1, false);
   t.same(delays.slice(0, 8), [0, 0, 0, 0, 0, 0, 0, 0], 'the first exits respawn at once, like Swoole');
   t.ok(delays.slice(8).every((d) => d > 0 && d <= 1000), 'then a bounded backoff');
 });
@@ -131,32 +142,13 @@ t.test('clause:pool.signals.reload an announced exit refills the slot at once; t
 });
 
 t.test('clause:pool.workers.crash-backoff a crash loop paced by slow boots (an exit every 400 ms) backs off too', async (t) => {
-  const s = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
-  s.apply({ t: 'start', now: 0 });
-  let pid = 1;
-  s.apply({ t: 'spawned', slot: 0, pid });
-  const delays: number[] = [];
-  for (let i = 0; i < 12; i++) {
-    const [c] = s.apply({ t: 'exited', pid, now: i * 400 });
-    delays.push(c && c.t === 'spawn' ? c.delayMs : -1);
-    s.apply({ t: 'spawned', slot: 0, pid: ++pid });
-  }
+  const { delays } = crashLoop(12, 400, false);
   t.same(delays.slice(0, 8), [0, 0, 0, 0, 0, 0, 0, 0]);
   t.ok(delays.slice(8).every((d) => d > 0 && d <= 1000), `then delays: ${delays.slice(8).join(', ')}`);
 });
 
 t.test('clause:pool.workers.crash-backoff a crash loop of announced exits backs off too', async (t) => {
-  const s = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
-  s.apply({ t: 'start', now: 0 });
-  let pid = 1;
-  s.apply({ t: 'spawned', slot: 0, pid });
-  const delays: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const [c] = s.apply({ t: 'exiting', pid, now: i });
-    s.apply({ t: 'exited', pid, now: i });
-    delays.push(c && c.t === 'spawn' ? c.delayMs : -1);
-    s.apply({ t: 'spawned', slot: 0, pid: ++pid });
-  }
+  const { delays, s } = crashLoop(20, 1, true);
   t.same(delays.slice(0, 8), [0, 0, 0, 0, 0, 0, 0, 0]);
   t.ok(delays.slice(8).every((d) => d > 0 && d <= 1000));
   t.equal(s.livePids().length, 1, 'only the current worker is still tracked');
