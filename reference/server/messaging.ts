@@ -74,7 +74,8 @@ export interface MessagingHooks {
   fatal(err: unknown): void;
 }
 
-export type FinishCallback = (server: unknown, taskId: number, data: unknown) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type FinishCallback = (server: any, taskId: number, data: unknown) => void;
 
 interface Waiting {
   resolve(v: unknown): void;
@@ -223,7 +224,8 @@ export class Messaging {
       this.#waiting.set(id, {
         resolve: (v) => {
           clearTimeout(timer);
-          resolve(v);
+          // undefined: the task worker died holding it (K_FAILED, lastError 2002 already set).
+          resolve(v === undefined ? false : v);
         },
       });
     });
