@@ -93,6 +93,7 @@ export class Messaging {
   #current: { src: number; id: number; pid: number; flags: number } | null = null;
   #inPipe = false;
   #noIdleWarned = 0;
+  #fullWarned = 0;
   #stopping = false;
   #idleWaiters: (() => void)[] = [];
   readonly #managerAddress: number;
@@ -165,6 +166,14 @@ export class Messaging {
     return dst < 0 ? this.#schedule() : dst;
   }
 
+  /** 9006 warnings, at most one a second (a flood would print one per refused call). */
+  #fullWarning(message: string): void {
+    const now = Date.now();
+    if (now - this.#fullWarned < 1000) return;
+    this.#fullWarned = now;
+    this.#h.warn(message, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+  }
+
   #schedule(): number {
     const h = this.#h;
     const loads = [];
@@ -189,7 +198,7 @@ export class Messaging {
     h.taskQueuedAdd(index, 1);
     if (!this.#box.send(h.workerNum + index, K_TASK, flags, id, process.pid, enc)) {
       h.taskQueuedAdd(index, -1);
-      h.warn(`Server::task(): the task queue is full (pipe_buffer_size ${h.limitBytes} bytes)`, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+      this.#fullWarning(`Server::task(): the task queue is full (pipe_buffer_size ${h.limitBytes} bytes)`);
       return false;
     }
     return true;
@@ -369,7 +378,7 @@ export class Messaging {
     }
     this.#id();
     if (!this.#box.send(dst, K_PIPE, 0, 0, process.pid, enc)) {
-      h.warn(`Server::sendMessage(): the pipe to worker ${dst} is full (pipe_buffer_size ${h.limitBytes} bytes)`, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+      this.#fullWarning(`Server::sendMessage(): the pipe to worker ${dst} is full (pipe_buffer_size ${h.limitBytes} bytes)`);
       return h.fail(ErrorCode.SERVER_PIPE_BUFFER_FULL);
     }
     return true;
