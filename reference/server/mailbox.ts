@@ -30,6 +30,9 @@ export const K_COMMAND = 4;
 export const K_REPLY = 5;
 /** Manager → caller: the task worker holding this task died (the task is lost). */
 export const K_FAILED = 6;
+/** A task worker or user process asks the connection's owner to send / close (id = session). */
+export const K_SEND = 7;
+export const K_CLOSE = 8;
 
 /** Value encodings (flags bits 0-1). */
 const ENC_STRING = 0;

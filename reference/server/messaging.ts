@@ -18,7 +18,7 @@ import type { ErrorCodeValue } from '../errors.ts';
 import type { NativeAddon } from '../native/api.ts';
 import { chooseTaskWorker } from './dispatch.ts';
 import {
-  decodeValue, encodeValue, F_NOREPLY, F_WAIT, K_COMMAND, K_FAILED, K_PIPE, K_REPLY, K_RESULT, K_TASK, Mailbox, type Message,
+  decodeValue, encodeValue, F_NOREPLY, F_WAIT, K_CLOSE, K_COMMAND, K_FAILED, K_PIPE, K_REPLY, K_RESULT, K_SEND, K_TASK, Mailbox, type Message,
 } from './mailbox.ts';
 
 export const SWOOLE_SERVER_COMMAND_MASTER = 2;
@@ -70,6 +70,8 @@ export interface MessagingHooks {
   afterTask(): boolean;
   warn(message: string, code: ErrorCodeValue): void;
   fail(code: ErrorCodeValue): false;
+  /** A forwarded send()/close() for a connection this process owns (or, in the master, holds). */
+  onForward(kind: 'send' | 'close', session: number, data: Buffer, reset: boolean): void;
   /** The user's data went through a callback that threw: the process ends (h1). */
   fatal(err: unknown): void;
 }
@@ -384,6 +386,25 @@ export class Messaging {
     return true;
   }
 
+  // ---- send()/close() from processes without connections ----
+
+  /**
+   * S40: a task worker or user process sends to (or closes) a connection through the process
+   * that owns it: `owners` are addresses (PROCESS: the master; BASE: every event worker, the one
+   * holding the session acts). False when the local queue is full.
+   */
+  forward(kind: 'send' | 'close', session: number, data: Buffer, reset: boolean, owners: readonly number[]): boolean {
+    for (const dst of owners) {
+      const ok = this.#box.send(dst, kind === 'send' ? K_SEND : K_CLOSE, 0, session, reset ? 1 : 0, { enc: 1, bytes: data });
+      if (!ok) return this.#h.fail(ErrorCode.SERVER_PIPE_BUFFER_FULL);
+    }
+    return true;
+  }
+
+  get managerAddress(): number {
+    return this.#managerAddress;
+  }
+
   // ---- commands ----
 
   /**
@@ -493,6 +514,14 @@ export class Messaging {
       }
       case K_COMMAND:
         this.#runCommandMessage(m);
+        return;
+      case K_SEND:
+      case K_CLOSE:
+        try {
+          h.onForward(m.kind === K_SEND ? 'send' : 'close', m.id, m.payload, m.aux === 1);
+        } catch (e) {
+          h.fatal(e);
+        }
         return;
       case K_REPLY:
         if (m.aux === (process.pid >>> 0)) this.#commandWaits.get(m.id)?.(m);

@@ -44,6 +44,12 @@ class TaskApp extends EventApp {
 type R = Record<string, unknown>;
 const req = (c: FrameClient, verb: string, arg?: unknown): Promise<R> => c.json<R>(arg === undefined ? verb : `${verb}:${JSON.stringify(arg)}`);
 
+/** Sends a request whose reply and one more frame (in either order) come back; returns both, parsed. */
+async function twoFrames(c: FrameClient, verb: string, arg: unknown): Promise<R[]> {
+  c.send(`${verb}:${JSON.stringify(arg)}`);
+  return [JSON.parse(await c.next()) as R, JSON.parse(await c.next()) as R];
+}
+
 t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, commands from worker 0', async (t) => {
   const app = new TaskApp(t, { SRV_MODE: 'base', SRV_WORKERS: '1', SRV_TASK_WORKERS: '3', SRV_COMMANDS: '1' });
   const started = await app.started(4);
@@ -136,6 +142,19 @@ t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, 
   t.same([fromTask.id, fromTask.src], [0, 1], 'task worker 1 → event worker 0');
   t.same(await req(c, 'finish'), { ok: false }, 'finish() in an event worker: false');
 
+  // clause:server-tasks.task.send-from-task — a task worker's send()/close() reach the connection through its owner.
+  {
+    const fd = (await req(c, 'who')).fd as number;
+    const frames = await twoFrames(c, 'taskwait', { data: { op: 'reply', v: fd }, timeout: 3 });
+    const pushed = frames.find((f) => 'fromTask' in f);
+    const answer = frames.find((f) => 'r' in f);
+    t.ok(pushed && typeof pushed.fromTask === 'number' && (pushed.fromTask as number) >= 1, `the task worker's frame arrived (${JSON.stringify(pushed)})`);
+    t.same(((answer?.r as R) ?? {}).sent, true, 'its send() answered true');
+    const other = await FrameClient.connect(t, port);
+    const ofd = (await req(other, 'who')).fd as number;
+    await req(c, 'taskwait', { data: { op: 'close', v: ofd }, timeout: 3 });
+    t.equal(await other.ended, 'end', "the task worker's close() closed the other connection");
+  }
   // clause:server-tasks.task.idle — task counters.
   const st = await req(c, 'stats');
   t.same([st.task_worker_num, st.user_worker_num, st.tasking_num], [3, 0, 0], 'task_worker_num 3, no user processes, nothing queued');
@@ -191,6 +210,20 @@ t.test('PROCESS, 2 event workers + 1 task worker + 2 user processes: messages, c
   const big = await app.wait((e) => e.ev === 'Pipe' && (e.msg as R)?.long !== undefined);
   t.same(big.msg, { long: 1 << 20, head: 'zzzzzzzz', tail: 'zzzzzzzz' }, 'arrives whole');
   t.same(await req(c, 'command', { data: ['getpid', 0, MASTER, null] }), { r: false, err: ErrorCode.INVALID_PARAMS }, 'command() from a worker in PROCESS mode: false, 505');
+  // clause:server-tasks.task.send-from-task — a task worker's send()/close() reach the connection through its owner.
+  {
+    const fd = (await req(c, 'who')).fd as number;
+    const frames = await twoFrames(c, 'taskwait', { data: { op: 'reply', v: fd }, timeout: 3 });
+    const pushed = frames.find((f) => 'fromTask' in f);
+    const answer = frames.find((f) => 'r' in f);
+    t.ok(pushed && typeof pushed.fromTask === 'number' && (pushed.fromTask as number) >= 2, `the task worker's frame arrived (${JSON.stringify(pushed)})`);
+    t.same([((answer?.r as R) ?? {}).sent, ((answer?.r as R) ?? {}).missing, ((answer?.r as R) ?? {}).err], [true, false, ErrorCode.SESSION_NOT_EXIST], 'its send() answered true; to an unknown session false, 1005 (PROCESS)');
+    const other = await FrameClient.connect(t, port);
+    const ofd = (await req(other, 'who')).fd as number;
+    await req(c, 'taskwait', { data: { op: 'close', v: ofd }, timeout: 3 });
+    t.equal(await other.ended, 'end', "the task worker's close() closed the other connection");
+  }
+
 
   // clause:server-tasks.command.call clause:server-tasks.command.errors clause:server-tasks.command.add — PROCESS: from the master (here the manager), via stdin.
   const command = async (...args: unknown[]): Promise<AppEvent> => {
