@@ -14,6 +14,10 @@
  * when it dies the manager tells the caller (K_FAILED): a taskwait then returns false at once.
  */
 import { ErrorCode } from '../errors.ts';
+import {
+  SWOOLE_SERVER_COMMAND_EVENT_WORKER, SWOOLE_SERVER_COMMAND_MANAGER, SWOOLE_SERVER_COMMAND_MASTER, SWOOLE_SERVER_COMMAND_REACTOR_THREAD,
+  SWOOLE_SERVER_COMMAND_TASK_WORKER, SWOOLE_SERVER_COMMAND_WORKER,
+} from '../constants.ts';
 import type { ErrorCodeValue } from '../errors.ts';
 import type { NativeAddon } from '../native/api.ts';
 import { chooseTaskWorker } from './dispatch.ts';
@@ -21,12 +25,10 @@ import {
   decodeValue, encodeValue, F_NOREPLY, F_WAIT, K_CLOSE, K_COMMAND, K_FAILED, K_PIPE, K_REPLY, K_RESULT, K_SEND, K_TASK, Mailbox, type Message,
 } from './mailbox.ts';
 
-export const SWOOLE_SERVER_COMMAND_MASTER = 2;
-export const SWOOLE_SERVER_COMMAND_REACTOR_THREAD = 4;
-export const SWOOLE_SERVER_COMMAND_EVENT_WORKER = 8;
-export const SWOOLE_SERVER_COMMAND_WORKER = 8;
-export const SWOOLE_SERVER_COMMAND_TASK_WORKER = 16;
-export const SWOOLE_SERVER_COMMAND_MANAGER = 32;
+export {
+  SWOOLE_SERVER_COMMAND_EVENT_WORKER, SWOOLE_SERVER_COMMAND_MANAGER, SWOOLE_SERVER_COMMAND_MASTER, SWOOLE_SERVER_COMMAND_REACTOR_THREAD,
+  SWOOLE_SERVER_COMMAND_TASK_WORKER, SWOOLE_SERVER_COMMAND_WORKER,
+};
 
 /** S22: taskWaitMulti / taskCo take at most 1023 tasks. */
 export const MAX_CONCURRENT_TASKS = 1024;
@@ -322,13 +324,8 @@ export class Messaging {
     const h = this.#h;
     const index = h.self - h.workerNum;
     h.taskQueuedAdd(index, -1);
-    let data: unknown;
-    try {
-      data = decodeValue(m.flags, m.payload);
-    } catch {
-      h.warn(`bad task packet from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
-      return;
-    }
+    const data = decodeOrWarn(h, m, 'task packet');
+    if (data === BAD) return;
     this.#current = { src: m.src, id: m.id, pid: m.aux, flags: m.flags };
     h.holding(m.src, m.id, m.aux, (m.flags & F_WAIT) !== 0);
     let ret: unknown;
@@ -505,13 +502,8 @@ export class Messaging {
         this.#onResult(m);
         return;
       case K_PIPE: {
-        let msg: unknown;
-        try {
-          msg = decodeValue(m.flags, m.payload);
-        } catch {
-          h.warn(`bad pipe message from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
-          return;
-        }
+        const msg = decodeOrWarn(h, m, 'pipe message');
+        if (msg === BAD) return;
         this.#inPipe = true;
         try {
           h.onPipeMessage(m.src, msg);
@@ -553,7 +545,8 @@ export class Messaging {
         w.resolve(undefined);
         return;
       }
-      w.resolve(decodeOrWarn(h, m));
+      const v = decodeOrWarn(h, m, 'task result');
+      w.resolve(v === BAD ? false : v);
       return;
     }
     if (m.kind === K_FAILED) {
@@ -561,7 +554,8 @@ export class Messaging {
       h.warn(`task[${m.id}] is lost: its task worker exited while running it`, ErrorCode.TASK_DISPATCH_FAIL);
       return;
     }
-    const data = decodeOrWarn(h, m);
+    const decoded = decodeOrWarn(h, m, 'task result');
+    const data = decoded === BAD ? false : decoded;
     const cb = this.#callbacks.get(m.id);
     // h11: a per-task callback replaces onFinish; every finish() of the task reaches it.
     if (cb) {
@@ -599,12 +593,15 @@ export class Messaging {
   }
 }
 
-function decodeOrWarn(h: MessagingHooks, m: Message): unknown {
+const BAD = Symbol('bad payload');
+
+/** A payload that does not decode is warned about (9102) and not delivered. */
+function decodeOrWarn(h: MessagingHooks, m: Message, what: string): unknown {
   try {
     return decodeValue(m.flags, m.payload);
   } catch {
-    h.warn(`bad task result from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
-    return false;
+    h.warn(`bad ${what} from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
+    return BAD;
   }
 }
 
