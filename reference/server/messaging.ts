@@ -432,7 +432,7 @@ export class Messaging {
     const json = JSON.stringify(data ?? null);
     let reply: string;
     if (processType === SWOOLE_SERVER_COMMAND_MASTER) {
-      reply = commandReply(h.runCommand(entry, json));
+      reply = commandReply(await h.runCommand(entry, json));
     } else {
       let dst: number;
       if (processType === SWOOLE_SERVER_COMMAND_MANAGER) dst = this.#managerAddress;
@@ -472,15 +472,22 @@ export class Messaging {
     }
   }
 
-  #runCommandMessage(m: Message): void {
+  /** A command for this process; an async handler is awaited (its string is the reply). */
+  async #runCommandMessage(m: Message): Promise<void> {
     const h = this.#h;
     let reply: string;
+    let name: string;
+    let json: string;
     try {
-      const [name, json] = JSON.parse(m.payload.toString('utf8')) as [string, string];
+      [name, json] = JSON.parse(m.payload.toString('utf8')) as [string, string];
+    } catch {
+      h.warn(`bad command from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
+      return;
+    }
+    try {
       const entry = h.commands.get(name);
-      reply = entry ? commandReply(h.runCommand(entry, json)) : JSON.stringify({ data: 'unknown command', code: -1 });
+      reply = entry ? commandReply(await h.runCommand(entry, json)) : JSON.stringify({ data: 'unknown command', code: -1 });
     } catch (e) {
-      if (e instanceof SyntaxError) return;
       h.fatal(e);
       return;
     }
@@ -515,7 +522,7 @@ export class Messaging {
         return;
       }
       case K_COMMAND:
-        this.#runCommandMessage(m);
+        void this.#runCommandMessage(m);
         return;
       case K_SEND:
       case K_CLOSE:

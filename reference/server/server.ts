@@ -900,8 +900,13 @@ export class Server {
     const deadline = Date.now() + Math.max(100, Number(this.setting.max_wait_time ?? 3) * 1000);
     // A task worker first finishes the task in hand (and what it already took), then stops.
     const finishing = this.#messaging ? this.#messaging.stop() : Promise.resolve();
-    void finishing.then(() => {
-      this.#emit('workerstop', this.worker_id);
+    void finishing.then(async () => {
+      // An async onWorkerStop is waited for (bounded by max_wait_time): the process leaves after it.
+      const fn = this.#callbacks.get('workerstop');
+      const ret = fn ? this.#run(fn, [this.worker_id]) : undefined;
+      if (ret && typeof (ret as Promise<unknown>).then === 'function') {
+        await Promise.race([(ret as Promise<unknown>).catch(() => {}), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      }
       this.#shared?.setStatus(WORKER_EXIT);
       this.#remote?.flush();
       setImmediate(leave);
@@ -1448,6 +1453,8 @@ export class Server {
 
   /** S9: false outside a running worker. */
   getWorkerId(): number | false {
+    // A stopping worker keeps its id (onWorkerStop, late results).
+    if (this.#role === 'worker' && this.#kind !== 'user' && this.#state === 'stopped' && this.worker_id >= 0) return this.worker_id;
     if (this.#state !== 'running' || this.#role === 'manager' || this.#kind === 'user') return false;
     return this.#role === 'single' ? 0 : this.worker_id;
   }
