@@ -13,7 +13,7 @@ export default defineCase({
   id: 'server.tasks.backpressure',
   title: 'A task() flood towards a busy task worker hits pipe_buffer_size: false with 9006; every accepted task still reaches onTask',
   clauses: ['server-tasks.reliability.backpressure'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
+  features: ['server', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
   budgetMs: 40000,
   scenario: taskServer({ pipe_buffer_size: 1 << 20 }, ['Receive', 'WorkerStart', 'Task']),
   async run(h) {

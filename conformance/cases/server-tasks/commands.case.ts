@@ -15,7 +15,7 @@ export default defineCase({
   id: 'server.tasks.commands',
   title: 'addCommand/command: runs in the master, manager, event or task worker by type and id; JSON in and out; unknown name, wrong type, bad id refused',
   clauses: ['server-tasks.command.add', 'server-tasks.command.call', 'server-tasks.command.errors'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.command', 'server.process', 'server.tcp'],
+  features: ['server', 'server.tasks', 'server.command', 'server.process', 'server.tcp'],
   scenario: taskServer({ worker_num: 2 }, ['Start', 'ManagerStart', 'Receive', 'WorkerStart', 'Task'], {
     mode: SWOOLE_PROCESS,
     extra: {

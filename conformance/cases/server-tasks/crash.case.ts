@@ -9,7 +9,7 @@ export default defineCase({
   id: 'server.tasks.max-request-and-crash',
   title: 'task_max_request replaces a task worker after N tasks; a task worker killed mid-task: taskwait false on time, onWorkerError, next task works',
   clauses: ['server-tasks.max-request.task', 'server-tasks.reliability.crash-mid-task', 'server-tasks.worker-error.task-workers'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.reload', 'server.base', 'server.tcp', 'framing.length'],
+  features: ['server', 'server.tasks', 'server.reload', 'server.base', 'server.tcp', 'framing.length'],
   scenario: taskServer({ task_max_request: 2, task_max_request_grace: 0 }, ['Receive', 'WorkerStart', 'Task', 'WorkerError']),
   async run(h) {
     h.onEvent('Task', { where: (e) => dataText(e) === 'crash' }, (e) => {

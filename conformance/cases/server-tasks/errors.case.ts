@@ -9,7 +9,7 @@ export default defineCase({
   id: 'server.tasks.errors',
   title: 'task/taskwait with dst >= task_worker_num are false (505); task() in a task worker is false (503); taskwait timeout sets 2003',
   clauses: ['server-tasks.task.dst-range', 'server-tasks.task.in-task-worker', 'server-tasks.taskwait.timeout'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
+  features: ['server', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
   scenario: taskServer({ task_worker_num: 2 }, ['Receive', 'WorkerStart', 'Task']),
   async run(h) {
     const hold = gate();

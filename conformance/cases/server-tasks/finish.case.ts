@@ -18,7 +18,7 @@ export default defineCase({
   id: 'server.tasks.finish',
   title: 'finish() and return values reach onFinish in order; null does not; a per-task callback replaces onFinish; ids count every task call',
   clauses: ['server-tasks.task.deliver', 'server-tasks.task.return-finishes', 'server-tasks.task.finish-many', 'server-tasks.task.callback', 'server-tasks.task.finish-outside', 'server-tasks.task.ids', 'server-tasks.taskwait.result'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
+  features: ['server', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
   scenario: taskServer({}, ['Receive', 'WorkerStart', 'Task', 'Finish']),
   async run(h) {
     h.onEvent('Task', undefined, (e) => plans[dataText(e) ?? ''] ?? [{ return: { $arg: 'data' } }]);

@@ -8,7 +8,7 @@ export default defineCase({
   id: 'server.tasks.ids-and-dst',
   title: 'Worker ids 0..1 are event workers, 2..3 task workers; task(data, i) runs in worker 2+i; dst -1/-2 any; dst 2 is refused',
   clauses: ['server-tasks.ids.ranges', 'server-tasks.task.dst-index', 'server-tasks.task.dst-range', 'server-tasks.task.deliver', 'server-tasks.task.return-finishes'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.base', 'server.tcp'],
+  features: ['server', 'server.tasks', 'server.base', 'server.tcp'],
   scenario: taskServer({ worker_num: 2, task_worker_num: 2 }, ['Receive', 'WorkerStart', 'Task', 'Finish']),
   async run(h) {
     const facts = { report: ['taskworker', 'worker_id'] };

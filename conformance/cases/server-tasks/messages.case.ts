@@ -16,7 +16,7 @@ export default defineCase({
   id: 'server.tasks.messages',
   title: 'sendMessage between event workers, task workers, the manager and a user process; refused targets; one-way tasks',
   clauses: ['server-tasks.pipe.deliver', 'server-tasks.pipe.from-manager', 'server-tasks.pipe.self', 'server-tasks.pipe.invalid-id', 'server-tasks.task.one-way', 'server-tasks.task.finish-outside', 'server-tasks.payload.large', 'server-tasks.process.add'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.pipe-message', 'server.user-process', 'server.base', 'server.tcp'],
+  features: ['server', 'server.tasks', 'server.pipe-message', 'server.user-process', 'server.base', 'server.tcp'],
   scenario: taskServer({ worker_num: 2 }, ['Receive', 'WorkerStart', 'ManagerStart', 'PipeMessage', 'Task', 'Finish'], { extra: { processes: [{}] } }),
   async run(h) {
     const ready = gate();

@@ -9,7 +9,7 @@ export default defineCase({
   id: 'server.tasks.wait-multi-co-idle',
   title: 'taskWaitMulti omits timed-out tasks, taskCo has false in place, 1024 tasks are refused; busy task workers are skipped',
   clauses: ['server-tasks.taskwait.multi', 'server-tasks.taskwait.co', 'server-tasks.task.idle'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
+  features: ['server', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
   scenario: taskServer({ task_worker_num: 3 }, ['Receive', 'WorkerStart', 'Task']),
   async run(h) {
     const holds = new Map<string, ReturnType<typeof gate>>();

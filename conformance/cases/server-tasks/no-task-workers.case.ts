@@ -8,7 +8,7 @@ export default defineCase({
   id: 'server.tasks.no-task-workers',
   title: 'Without task workers task/taskwait/taskWaitMulti/taskCo are false (507); without onPipeMessage sendMessage is false (9015)',
   clauses: ['server-tasks.task.no-task-workers', 'server-tasks.pipe.requires-callback'],
-  features: ['server', 'server.workers', 'server.base', 'server.tcp'],
+  features: ['server', 'server.tasks', 'server.pipe-message', 'server.base', 'server.tcp'],
   scenario: taskServer({ worker_num: 2, task_worker_num: 0 }, ['Receive', 'WorkerStart']),
   async run(h) {
     h.onEvent('WorkerStart', { worker_id: 0 }, () => [

@@ -9,7 +9,7 @@ export default defineCase({
   id: 'server.tasks.reload-keeps-tasks',
   title: 'SIGUSR2 while tasks are queued: the task worker is replaced, the event worker kept, and every accepted task reaches onFinish',
   clauses: ['server-tasks.reliability.reload-keeps-tasks', 'server-tasks.reload.task-only'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.reload', 'server.base', 'server.tcp', 'framing.length'],
+  features: ['server', 'server.tasks', 'server.reload', 'server.base', 'server.tcp', 'framing.length'],
   scenario: taskServer({}, ['Receive', 'WorkerStart', 'Task', 'Finish']),
   async run(h) {
     h.onEvent('Task', { where: (e) => dataText(e) === 'r0' }, () => [{ sleep_ms: 600 }, { return: { $arg: 'data' } }]);

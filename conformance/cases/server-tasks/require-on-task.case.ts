@@ -8,7 +8,7 @@ export default defineCase({
   id: 'server.tasks.require-on-task',
   title: "start() with task workers and no onTask fails with INVALID_CALLBACK (9015) \"require 'onTask' callback\"",
   clauses: ['server-tasks.start.require-on-task'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.base', 'server.tcp'],
+  features: ['server', 'server.tasks', 'server.base', 'server.tcp'],
   scenario: taskServer({ task_worker_num: 1 }, ['Receive', 'WorkerStart']),
   async run(h) {
     await h.start();

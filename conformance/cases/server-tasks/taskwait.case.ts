@@ -15,7 +15,7 @@ export default defineCase({
   id: 'server.tasks.taskwait',
   title: 'taskwait returns the first result, false at the timeout (late result dropped), then works again; MiB and structured payloads intact',
   clauses: ['server-tasks.taskwait.result', 'server-tasks.taskwait.timeout', 'server-tasks.payload.large', 'server-tasks.payload.structured', 'server-tasks.task.deliver'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
+  features: ['server', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
   scenario: ({ tmpdir }) => taskServer({ task_tmpdir: tmpdir }, ['Receive', 'WorkerStart', 'Task', 'Finish']),
   async run(h) {
     const slow = gate();

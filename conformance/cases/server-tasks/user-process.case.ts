@@ -18,7 +18,7 @@ export default defineCase({
   id: 'server.tasks.user-processes',
   title: 'addProcess: index and global ids, respawn on exit, untouched by reload / reload(true), SIGTERM after the workers stop',
   clauses: ['server-tasks.process.add', 'server-tasks.process.respawn', 'server-tasks.process.not-reloaded', 'server-tasks.process.shutdown', 'server-tasks.reload.task-only', 'server-tasks.ids.ranges'],
-  features: ['server', 'server.workers', 'server.tasks', 'server.user-process', 'server.reload', 'server.base', 'server.tcp'],
+  features: ['server', 'server.tasks', 'server.user-process', 'server.reload', 'server.base', 'server.tcp'],
   scenario: taskServer({}, ['Receive', 'WorkerStart', 'WorkerStop', 'Task'], { extra: { processes: [{}, {}] } }),
   async run(h) {
     const ready = gate();
