@@ -4,7 +4,7 @@ import type { Action, ActionResult, BytesSpec, ServerScenario } from '../../prot
 import { AssertionFailure, WaitTimeout } from '../../runner/errors.ts';
 import type { Harness, ObservedEvent } from '../../runner/harness.ts';
 import type { RawClient } from '../../runner/raw-client.ts';
-import { connectTcp, startServer } from '../finish.ts';
+import { startServer } from '../finish.ts';
 import { lengthFrame, multiServer } from '../scenarios.ts';
 
 /**
@@ -72,15 +72,17 @@ export class Driver {
   private constructor(
     readonly h: Harness,
     readonly client: RawClient,
-    readonly fd: number,
   ) {}
 
-  /** Starts the server (waiting for `workers` WorkerStart events) and connects the driver. */
+  /**
+   * Starts the server (waiting for `workers` WorkerStart events) and connects the driver: the
+   * case's only client, so every onReceive is the driver's (no onConnect needed).
+   */
   static async start(h: Harness, workers: number): Promise<Driver> {
     const [port] = await startServer(h, workers);
-    const { client, fd } = await connectTcp(h, port!);
-    const d = new Driver(h, client, fd);
-    h.onEvent('Receive', { where: (e) => e.args.fd === fd }, () => d.#queue.shift() ?? []);
+    const client = await h.connect({ host: '127.0.0.1', port: port!.port });
+    const d = new Driver(h, client);
+    h.onEvent('Receive', undefined, () => d.#queue.shift() ?? []);
     return d;
   }
 
@@ -89,7 +91,7 @@ export class Driver {
     this.#queue.push(actions);
     const t0 = Date.now();
     await this.client.write(lengthFrame(`step-${++this.#n}`));
-    const event = await this.h.waitEvent('Receive', { where: (e) => e.args.fd === this.fd });
+    const event = await this.h.waitEvent('Receive');
     const results = await doneWithin(this.h, event, 15000);
     return { results, event, ms: Date.now() - t0 };
   }
