@@ -78,7 +78,7 @@ export default defineCase({
     });
     h.signal(h.masterPid, 'SIGTERM');
     await h.waitEvent('Signal', { pid: p0.pid });
-    h.expectEqual('both workers had stopped before the user process got SIGTERM', 2, releasedAtSignal);
+    h.expectTrue('both workers had stopped before the user process got SIGTERM', releasedAtSignal === 2, { released_at_signal: releasedAtSignal, trace: h.events.filter((e) => ['WorkerStop', 'Signal'].includes(e.name)).map((e) => `${e.name} pid ${e.pid} at ${e.at} ms`) });
     await h.waitExit(8000);
   },
 });
