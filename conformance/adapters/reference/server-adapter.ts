@@ -58,6 +58,20 @@ function wireArg(name: string, v: unknown): unknown {
   return toWire(v);
 }
 
+/** The server seen through a mutation that rewrites method results (conformance/adapters/mutant). */
+function withResults(object: Record<string, unknown>, rewrite: (method: string, ret: unknown) => unknown): Record<string, unknown> {
+  return new Proxy(object, {
+    get(o, k) {
+      const v = o[k as string];
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const r = (v as (...a: unknown[]) => unknown)(...args);
+        return r instanceof Promise ? r.then((x) => rewrite(k as string, x)) : rewrite(k as string, r);
+      };
+    },
+  });
+}
+
 /** Runs one server scenario against the reference Server. */
 export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModule, scenario: ServerScenario): Promise<void> {
   const isMaster = claimMaster();
@@ -101,8 +115,11 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
     });
     return delegate(spec.name, roleNow(), args, raw);
   };
+  const base = targetOf(server, lastError);
+  const rewrite = id.mutation?.serverResult;
   const target: Target = {
-    ...targetOf(server, lastError),
+    ...base,
+    ...(rewrite ? { object: withResults(base.object, rewrite) } : {}),
     callback: callable,
     notify: (name, args) => delegate(name, roleNow(), args),
   };
