@@ -18,7 +18,7 @@ import type { ErrorCodeValue } from '../errors.ts';
 import type { NativeAddon } from '../native/api.ts';
 import { chooseTaskWorker } from './dispatch.ts';
 import {
-  decodeValue, encodeValue, F_NOREPLY, F_WAIT, K_COMMAND, K_FAILED, K_PIPE, K_REPLY, K_RESULT, K_TASK, Mailbox, type Message,
+  decodeValue, encodeValue, F_NOREPLY, F_WAIT, K_CLOSE, K_COMMAND, K_FAILED, K_PIPE, K_REPLY, K_RESULT, K_SEND, K_TASK, Mailbox, type Message,
 } from './mailbox.ts';
 
 export const SWOOLE_SERVER_COMMAND_MASTER = 2;
@@ -70,11 +70,14 @@ export interface MessagingHooks {
   afterTask(): boolean;
   warn(message: string, code: ErrorCodeValue): void;
   fail(code: ErrorCodeValue): false;
+  /** A forwarded send()/close() for a connection this process owns (or, in the master, holds). */
+  onForward(kind: 'send' | 'close', session: number, data: Buffer, reset: boolean): void;
   /** The user's data went through a callback that threw: the process ends (h1). */
   fatal(err: unknown): void;
 }
 
-export type FinishCallback = (server: unknown, taskId: number, data: unknown) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type FinishCallback = (server: any, taskId: number, data: unknown) => void;
 
 interface Waiting {
   resolve(v: unknown): void;
@@ -92,6 +95,7 @@ export class Messaging {
   #current: { src: number; id: number; pid: number; flags: number } | null = null;
   #inPipe = false;
   #noIdleWarned = 0;
+  #fullWarned = 0;
   #stopping = false;
   #idleWaiters: (() => void)[] = [];
   readonly #managerAddress: number;
@@ -164,6 +168,14 @@ export class Messaging {
     return dst < 0 ? this.#schedule() : dst;
   }
 
+  /** 9006 warnings, at most one a second (a flood would print one per refused call). */
+  #fullWarning(message: string): void {
+    const now = Date.now();
+    if (now - this.#fullWarned < 1000) return;
+    this.#fullWarned = now;
+    this.#h.warn(message, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+  }
+
   #schedule(): number {
     const h = this.#h;
     const loads = [];
@@ -188,7 +200,7 @@ export class Messaging {
     h.taskQueuedAdd(index, 1);
     if (!this.#box.send(h.workerNum + index, K_TASK, flags, id, process.pid, enc)) {
       h.taskQueuedAdd(index, -1);
-      h.warn(`Server::task(): the task queue is full (pipe_buffer_size ${h.limitBytes} bytes)`, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+      this.#fullWarning(`Server::task(): the task queue is full (pipe_buffer_size ${h.limitBytes} bytes)`);
       return false;
     }
     return true;
@@ -223,7 +235,8 @@ export class Messaging {
       this.#waiting.set(id, {
         resolve: (v) => {
           clearTimeout(timer);
-          resolve(v);
+          // undefined: the task worker died holding it (K_FAILED, lastError 2002 already set).
+          resolve(v === undefined ? false : v);
         },
       });
     });
@@ -367,10 +380,29 @@ export class Messaging {
     }
     this.#id();
     if (!this.#box.send(dst, K_PIPE, 0, 0, process.pid, enc)) {
-      h.warn(`Server::sendMessage(): the pipe to worker ${dst} is full (pipe_buffer_size ${h.limitBytes} bytes)`, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+      this.#fullWarning(`Server::sendMessage(): the pipe to worker ${dst} is full (pipe_buffer_size ${h.limitBytes} bytes)`);
       return h.fail(ErrorCode.SERVER_PIPE_BUFFER_FULL);
     }
     return true;
+  }
+
+  // ---- send()/close() from processes without connections ----
+
+  /**
+   * S40: a task worker or user process sends to (or closes) a connection through the process
+   * that owns it: `owners` are addresses (PROCESS: the master; BASE: every event worker, the one
+   * holding the session acts). False when the local queue is full.
+   */
+  forward(kind: 'send' | 'close', session: number, data: Buffer, reset: boolean, owners: readonly number[]): boolean {
+    for (const dst of owners) {
+      const ok = this.#box.send(dst, kind === 'send' ? K_SEND : K_CLOSE, 0, session, reset ? 1 : 0, { enc: 1, bytes: data });
+      if (!ok) return this.#h.fail(ErrorCode.SERVER_PIPE_BUFFER_FULL);
+    }
+    return true;
+  }
+
+  get managerAddress(): number {
+    return this.#managerAddress;
   }
 
   // ---- commands ----
@@ -482,6 +514,14 @@ export class Messaging {
       }
       case K_COMMAND:
         this.#runCommandMessage(m);
+        return;
+      case K_SEND:
+      case K_CLOSE:
+        try {
+          h.onForward(m.kind === K_SEND ? 'send' : 'close', m.id, m.payload, m.aux === 1);
+        } catch (e) {
+          h.fatal(e);
+        }
         return;
       case K_REPLY:
         if (m.aux === (process.pid >>> 0)) this.#commandWaits.get(m.id)?.(m);
