@@ -17,11 +17,12 @@ const plans: Record<string, Action[]> = {
 export default defineCase({
   id: 'server.tasks.finish',
   title: 'finish() and return values reach onFinish in order; null does not; a per-task callback replaces onFinish; ids count every task call',
-  clauses: ['server-tasks.task.deliver', 'server-tasks.task.return-finishes', 'server-tasks.task.finish-many', 'server-tasks.task.callback', 'server-tasks.task.finish-outside', 'server-tasks.task.ids', 'server-tasks.taskwait.result'],
+  clauses: ['server-tasks.task.deliver', 'server-tasks.task.return-finishes', 'server-tasks.task.finish-many', 'server-tasks.task.callback', 'server-tasks.task.finish-outside', 'server-tasks.task.ids', 'server-tasks.taskwait.result', 'server-tasks.task.send-from-task'],
   features: ['server', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
   scenario: taskServer({}, ['Receive', 'WorkerStart', 'Task', 'Finish']),
   async run(h) {
-    h.onEvent('Task', undefined, (e) => plans[dataText(e) ?? ''] ?? [{ return: { $arg: 'data' } }]);
+    const late: Record<string, Action[]> = {};
+    h.onEvent('Task', undefined, (e) => late[dataText(e) ?? ''] ?? plans[dataText(e) ?? ''] ?? [{ return: { $arg: 'data' } }]);
     const d = await Driver.start(h, 2);
     const id = async (a: Action) => ok((await d.run([a])).results[0], 'task()').ret;
     h.expectEqual('first task id', 0, await id({ call: 'task', args: [tag('abc')] }));
@@ -54,6 +55,15 @@ export default defineCase({
     h.expectEqual('no finish, no return: no onFinish', [], fin(3));
     h.expectEqual('the callback replaced onFinish', [], fin(4));
     h.expectEqual('waited tasks do not reach onFinish', [[], [], [], []], [5, 6, 7, 8].map(fin));
+
+    // A task worker answers the client itself: send() is forwarded to worker 0, which owns it.
+    const fd = (await d.run([])).event.args.fd;
+    late.push = [{ call: 'send', args: [fd, tag('from-task')] }];
+    h.expectEqual('task() of the pushing task', 10, await id({ call: 'task', args: [tag('push')] }));
+    const push = await doneWithin(h, await h.waitEvent('Task', { where: (e) => dataText(e) === 'push' }), 5000);
+    h.expectEqual('send() in the task worker', true, ok(push[0], 'send').ret);
+    const got = await d.client.readAtLeast(9, h.ms(5000));
+    h.expectEqual('the client gets the bytes the task worker sent', 'from-task', got.toString());
     await stopServer(h);
   },
 });
