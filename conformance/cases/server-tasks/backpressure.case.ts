@@ -1,9 +1,9 @@
 import { fillBytes } from '../../protocol/bytes.ts';
 import { defineCase } from '../../case.ts';
 import { stopServer } from '../finish.ts';
-import { dataText, Driver, ok, tag, taskServer } from './rig.ts';
+import { dataText, Driver, gate, ok, tag, taskServer } from './rig.ts';
 
-// The only task worker is blocked (a 2 s busy onTask) while worker 0 calls task() 48 times with
+// The only task worker is busy (the runner holds its onTask open) while worker 0 calls task() 48 times with
 // 512 KiB each (24 MiB): past what the kernel buffers plus pipe_buffer_size (1 MiB) task() must
 // answer false with SERVER_PIPE_BUFFER_FULL (9006), and every task that got an id still runs.
 const N = 48;
@@ -17,7 +17,11 @@ export default defineCase({
   budgetMs: 40000,
   scenario: taskServer({ pipe_buffer_size: 1 << 20 }, ['Receive', 'WorkerStart', 'Task']),
   async run(h) {
-    h.onEvent('Task', { where: (e) => dataText(e) === 'block' }, () => [{ sleep_ms: 2000 }]);
+    const busy = gate();
+    h.onEvent('Task', { where: (e) => dataText(e) === 'block' }, async () => {
+      await busy.wait;
+      return [];
+    });
     const d = await Driver.start(h, 2);
     ok((await d.run([{ call: 'task', args: [tag('block')] }])).results[0], 'task');
     await h.waitEvent('Task', { where: (e) => dataText(e) === 'block' });
@@ -28,6 +32,7 @@ export default defineCase({
     h.expectTrue('the flood was refused past the buffer', refused.length > 0, { accepted: accepted.length });
     h.expectEqual('refusals say SERVER_PIPE_BUFFER_FULL', refused.map(() => 9006), refused.map((r) => r.last_error));
     h.expectEqual('accepted or refused, nothing else', N, accepted.length + refused.length);
+    busy.open();
     const ran = await h.waitEvents('Task', accepted.length, { where: (e) => (e.args.data as { $bytes?: { len: number } })?.$bytes?.len === SIZE }, 20000);
     h.expectEqual('every accepted task reached onTask once', accepted.map((r) => r.ret).sort(), ran.map((e) => e.args.task_id).sort());
     await stopServer(h);
