@@ -8,7 +8,7 @@ import { byPosition, dataText, doneWithin, Driver, gate, ok, tag, taskServer, te
 export default defineCase({
   id: 'server.tasks.wait-multi-co-idle',
   title: 'taskWaitMulti omits timed-out tasks, taskCo has false in place, 1024 tasks are refused; busy task workers are skipped',
-  clauses: ['server-tasks.taskwait.multi', 'server-tasks.taskwait.co', 'server-tasks.task.idle'],
+  clauses: ['server-tasks.taskwait.multi', 'server-tasks.taskwait.co', 'server-tasks.task.idle', 'server-tasks.stats.task-workers'],
   features: ['server', 'server.tasks', 'server.base', 'server.tcp', 'framing.length'],
   scenario: taskServer({ task_worker_num: 3 }, ['Receive', 'WorkerStart', 'Task']),
   async run(h) {
@@ -40,6 +40,8 @@ export default defineCase({
 
     h.expectTrue('task() of the held task', typeof ok((await d.run([{ call: 'task', args: [tag('hold')] }])).results[0], 'task').ret === 'number');
     const busy = await h.waitEvent('Task', { where: (e) => dataText(e) === 'hold' });
+    const stats = ok((await d.run([{ call: 'stats' }])).results[0], 'stats').ret as Record<string, unknown>;
+    h.expectEqual('stats() while one of 3 task workers is busy', { task_worker_num: 3, task_idle_worker_num: 2, tasking_num: 0, has_task_count: true }, { task_worker_num: stats.task_worker_num, task_idle_worker_num: stats.task_idle_worker_num, tasking_num: stats.tasking_num, has_task_count: typeof stats.task_count === 'number' });
     for (const t of ['i1', 'i2', 'i3']) {
       const r = ok((await d.run([{ call: 'taskwait', args: [tag(t), 3] }])).results[0], 'taskwait');
       h.expectEqual(`taskwait('${t}') while worker ${busy.worker_id} is busy`, t, textOf(r.ret));
