@@ -8,7 +8,7 @@ import { dataText, doneWithin, Driver, gate, ok, tag, taskServer } from './rig.t
 export default defineCase({
   id: 'server.tasks.errors',
   title: 'Error codes: dst >= task_worker_num 505, task() in a task worker 503, taskwait timeout 2003, self-send 505',
-  clauses: ['server-tasks.task.dst-range', 'server-tasks.task.in-task-worker', 'server-tasks.taskwait.timeout', 'server-tasks.pipe.self'],
+  clauses: ['server-tasks.task.dst-range', 'server-tasks.task.in-task-worker', 'server-tasks.taskwait.event-workers-only', 'server-tasks.taskwait.timeout', 'server-tasks.pipe.self'],
   features: ['server', 'server.tasks', 'server.pipe-message', 'server.base', 'server.tcp', 'framing.length'],
   scenario: taskServer({ task_worker_num: 2 }, ['Receive', 'WorkerStart', 'Task', 'PipeMessage']),
   async run(h) {

@@ -15,7 +15,7 @@ const BIG = 3 << 20;
 export default defineCase({
   id: 'server.tasks.messages',
   title: 'sendMessage between event workers, task workers, the manager and a user process; refused targets; one-way tasks',
-  clauses: ['server-tasks.pipe.deliver', 'server-tasks.pipe.from-manager', 'server-tasks.pipe.self', 'server-tasks.pipe.invalid-id', 'server-tasks.task.one-way', 'server-tasks.task.finish-outside', 'server-tasks.payload.large', 'server-tasks.process.add'],
+  clauses: ['server-tasks.pipe.deliver', 'server-tasks.pipe.from-manager', 'server-tasks.pipe.self', 'server-tasks.pipe.invalid-id', 'server-tasks.task.one-way', 'server-tasks.taskwait.event-workers-only', 'server-tasks.task.finish-outside', 'server-tasks.payload.large', 'server-tasks.process.add'],
   features: ['server', 'server.tasks', 'server.pipe-message', 'server.user-process', 'server.base', 'server.tcp'],
   scenario: taskServer({ worker_num: 2 }, ['Receive', 'WorkerStart', 'ManagerStart', 'PipeMessage', 'Task', 'Finish'], { extra: { processes: [{}] } }),
   async run(h) {
@@ -36,6 +36,7 @@ export default defineCase({
     h.onEvent('ManagerStart', undefined, after([
       { call: 'sendMessage', args: [tag('m>e1'), 1] },
       { call: 'task', args: [tag('m-task')] },
+      { call: 'taskwait', args: [tag('m-wait'), 0.2] },
     ]));
     h.onEvent('UserProcess', undefined, after([
       { report: ['worker_id'] },
@@ -44,6 +45,7 @@ export default defineCase({
       { call: 'sendMessage', args: [tag('u>t2'), 2] },
       { call: 'sendMessage', args: [tag('u-neg'), -1] },
       { call: 'task', args: [tag('u-task')] },
+      { call: 'taskwait', args: [tag('u-wait'), 0.2] },
     ]));
     h.onEvent('PipeMessage', { where: (e) => dataText(e) === 'e0>t2' }, () => [
       { call: 'finish', args: [tag('no')] },
@@ -66,7 +68,9 @@ export default defineCase({
     const u = await doneWithin(h, up, 10000);
     h.expectEqual('in the user process: worker_id -1, user_worker_num 1, sends ok, -1 refused', [{ worker_id: -1 }, 1, true, true, false], u.slice(0, 5).map((r) => r.ret));
     h.expectTrue('task() from a user process returns an id', typeof ok(u[5], 'task').ret === 'number', u[5]);
+    h.expectEqual('taskwait() in a user process: false', false, ok(u[6], 'taskwait').ret);
     const m = await doneWithin(h, h.events.find((e) => e.name === 'ManagerStart')!, 10000);
+    h.expectEqual('taskwait() in the manager: false', false, ok(m[2], 'taskwait').ret);
     h.expectEqual('from the manager: sendMessage true', true, ok(m[0], 'sendMessage').ret);
     h.expectTrue('task() from the manager returns an id', typeof ok(m[1], 'task').ret === 'number', m[1]);
 
@@ -88,6 +92,7 @@ export default defineCase({
     h.expectEqual('finish() in a one-way task is false', false, ok((await doneWithin(h, ut, 5000))[0], 'finish').ret);
     const mt = await h.waitEvent('Task', { where: (e) => dataText(e) === 'm-task' });
     h.expectEqual("finish() in the manager's one-way task is false", false, ok((await doneWithin(h, mt, 5000))[0], 'finish').ret);
+    for (const t of ['m-wait', 'u-wait']) h.expectNoEvent(`refused taskwait '${t}' starts no task`, 'Task', { where: (e) => dataText(e) === t });
     for (const t of ['self', 'neg', 'user', 'far', 't-self', 'u-neg']) h.expectNoEvent(`refused message '${t}' is never delivered`, 'PipeMessage', { where: (e) => dataText(e) === t });
     h.expectNoEvent('one-way tasks have no onFinish', 'Finish');
     await stopServer(h);
