@@ -68,7 +68,7 @@ export default defineCase({
     let released = 0;
     let releasedAtSignal = -1;
     h.onEvent('WorkerStop', { where: (e) => e.pid === w0b.pid || e.pid === t1b.pid }, async () => {
-      await new Promise((r) => setTimeout(r, h.ms(200)));
+      await new Promise((r) => setTimeout(r, h.ms(400)));
       released++;
       return [];
     });
