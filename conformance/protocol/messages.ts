@@ -27,6 +27,16 @@ export interface ArgRef {
   $arg: string;
 }
 
+/**
+ * In action args: a callable the adapter makes, which delegates the event `name` when the
+ * implementation calls it, with the callable's arguments after the leading server named by
+ * `args` (e.g. task()'s per-task callback: `{"$callback": {"name": "TaskDone", "args":
+ * ["task_id", "data"]}}`). Its `return` action is what the callable returns.
+ */
+export interface CallbackRef {
+  $callback: { name: string; args?: string[] };
+}
+
 export interface DescribeLine {
   protocol: 1;
   name: string;
@@ -106,7 +116,7 @@ export type Action =
   | { throw: string }
   | { sleep_ms: number }
   | { ignore_signal: string }
-  | { handle_signal: { signal: string; then: 'exit' | 'ignore'; after_ms?: number } }
+  | { handle_signal: { signal: string; then: 'exit' | 'ignore'; after_ms?: number; notify?: boolean } }
   | { report: string[] }
   | { return: unknown };
 
@@ -150,6 +160,22 @@ export interface ServerScenario {
   /** Callbacks to register on the server, Swoole spelling without "on": Receive, Connect, … */
   events: string[];
   listeners?: ListenerScenario[];
+  /**
+   * User processes: one `addProcess(new Process(cb))` each, in order, before start(). The
+   * callback delegates the pseudo-event `UserProcess` {index, id} in the user process.
+   */
+  processes?: UserProcessScenario[];
+  /** `addCommand(name, types, cb)` each, in order, before start(); cb delegates `Command` {name, json}. */
+  commands?: CommandScenario[];
+}
+
+/** A user process (addProcess). Reserved for options; `{}` is a plain process. */
+export type UserProcessScenario = Record<string, never>;
+
+export interface CommandScenario {
+  name: string;
+  /** Bitmask of SWOOLE_SERVER_COMMAND_* process types. */
+  types: number;
 }
 
 /** One bound port as Init reports it (main port first, then listeners in scenario order). */

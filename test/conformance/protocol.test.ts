@@ -13,6 +13,12 @@ t.test('well-formed adapter lines validate', async (t) => {
   }
 });
 
+t.test('structured task and pipe data is plain JSON in event args', async (t) => {
+  const task = { ...event, name: 'Task', role: 'task_worker', args: { task_id: 0, src_worker_id: 0 } };
+  for (const data of [{ k: 'v', n: [1, 2.5] }, [1, 'x'], 7, false, null]) t.ok(checkAdapterLine(JSON.stringify({ ...task, args: { ...task.args, data } })).ok, `data ${JSON.stringify(data)} accepted`);
+  t.notOk(checkAdapterLine(JSON.stringify({ ...task, args: { ...task.args, data: { $bytes: { len: 2 } } } })).ok, 'a malformed summary is still refused');
+});
+
 t.test('malformed adapter lines are rejected with a path', async (t) => {
   const bad: [string, unknown][] = [
     ['not json', '{"t":'],

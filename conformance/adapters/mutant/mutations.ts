@@ -57,6 +57,12 @@ export const MUTATIONS: Record<string, Mutation> = {
       return typeof t === 'string' && t[0]! in swap ? { ...set, package_length_type: swap[t[0]!] } : set;
     },
   },
+  /** Server::task() numbers tasks from 1 instead of 0 (a counter incremented too early). */
+  'task-ids-from-one': {
+    serverResult(method, ret) {
+      return method === 'task' && typeof ret === 'number' ? ret + 1 : ret;
+    },
+  },
   /** Pool::write() claims success but sends nothing (no response frame). */
   'write-dropped': {
     call(method) {

@@ -11,6 +11,8 @@ export interface ReferenceModule {
   Pool: new (workerNum: number, ipcType?: number, msgqueueKey?: number, enableCoroutine?: boolean) => PoolLike;
   Server?: new (host: string, port?: number, mode?: number, sockType?: number) => ServerLike;
   swooleLastError?: () => number;
+  /** Swoole\\Process, for the user processes of server scenarios (addProcess). */
+  Process?: new (callback: (process: { id?: number; pid?: number }) => unknown) => object;
 }
 
 /** Loads the implementation, or says in one line why it cannot. */

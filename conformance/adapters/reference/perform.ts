@@ -1,10 +1,14 @@
 import { isBytesSpec, materialize, summarize } from '../../protocol/bytes.ts';
-import type { Action, ActionResult } from '../../protocol/messages.ts';
+import type { Action, ActionResult, CallbackRef } from '../../protocol/messages.ts';
 
 /** What the adapter needs from the implementation to perform actions. */
 export interface Target {
   object: Record<string, unknown>;
   lastError(): number;
+  /** Makes the callable for a `{"$callback": …}` argument (adapters that support them). */
+  callback?(spec: CallbackRef['$callback']): (...args: unknown[]) => unknown;
+  /** Delegates a pseudo-event from outside any callback (handle_signal with notify). */
+  notify?(name: string, args: Record<string, unknown>): Promise<unknown>;
 }
 
 /** Turns a return value into JSON the runner can compare (Buffers become byte summaries). */
@@ -32,14 +36,26 @@ function isArgRef(v: unknown): v is { $arg: string } {
   return typeof v === 'object' && v !== null && typeof (v as { $arg?: unknown }).$arg === 'string';
 }
 
-/** Runner JSON → call arguments: byte specs become Buffers, `$arg` refs the callback's own args. */
-function fromWire(v: unknown, cbArgs: Record<string, unknown>): unknown {
+function isCallbackRef(v: unknown): v is CallbackRef {
+  const c = typeof v === 'object' && v !== null ? (v as { $callback?: { name?: unknown } }).$callback : undefined;
+  return typeof c === 'object' && c !== null && typeof c.name === 'string';
+}
+
+/**
+ * Runner JSON → call arguments: byte specs become Buffers, `$arg` refs the callback's own args,
+ * `$callback` refs callables that delegate (when the target makes them).
+ */
+function fromWire(v: unknown, cbArgs: Record<string, unknown>, t?: Target): unknown {
   if (isBytesSpec(v)) return materialize(v);
   if (isArgRef(v)) {
     if (!(v.$arg in cbArgs)) throw new Error(`callback has no argument ${v.$arg}`);
     return cbArgs[v.$arg];
   }
-  if (Array.isArray(v)) return v.map((x) => fromWire(x, cbArgs));
+  if (isCallbackRef(v)) {
+    if (!t?.callback) throw new Error('this adapter makes no callables for $callback here');
+    return t.callback(v.$callback);
+  }
+  if (Array.isArray(v)) return v.map((x) => fromWire(x, cbArgs, t));
   return v;
 }
 
@@ -69,13 +85,13 @@ export async function perform(actions: Action[], t: Target, cbArgs: Record<strin
       try {
         const fn = t.object[a.call];
         if (typeof fn !== 'function') throw new Error(`no method ${a.call}`);
-        let ret = await (fn as (...x: unknown[]) => unknown).apply(t.object, (a.args ?? []).map((x) => fromWire(x, cbArgs)));
+        let ret = await (fn as (...x: unknown[]) => unknown).apply(t.object, (a.args ?? []).map((x) => fromWire(x, cbArgs, t)));
         if (a.then !== undefined) {
           // A call on what the first call returned (e.g. getProcess(0) then write("x")).
           const obj = ret as Record<string, unknown> | null;
           const next = obj && typeof obj === 'object' ? obj[a.then.call] : undefined;
           if (typeof next !== 'function') throw new Error(`the result has no method ${a.then.call}`);
-          ret = await (next as (...x: unknown[]) => unknown).apply(obj, (a.then.args ?? []).map((x) => fromWire(x, cbArgs)));
+          ret = await (next as (...x: unknown[]) => unknown).apply(obj, (a.then.args ?? []).map((x) => fromWire(x, cbArgs, t)));
         }
         if (a.prop !== undefined && ret && typeof ret === 'object') ret = (ret as Record<string, unknown>)[a.prop];
         out.results.push({ ret: toWire(ret), last_error: t.lastError() });
@@ -94,9 +110,13 @@ export async function perform(actions: Action[], t: Target, cbArgs: Record<strin
       process.on(a.ignore_signal as NodeJS.Signals, () => {});
       out.results.push({ ret: true });
     } else if ('handle_signal' in a) {
-      const { signal, then, after_ms } = a.handle_signal;
+      const { signal, then, after_ms, notify } = a.handle_signal;
       process.on(signal as NodeJS.Signals, () => {
-        if (then === 'exit') setTimeout(() => process.exit(0), after_ms ?? 0);
+        // notify: the runner hears of the signal (pseudo-event Signal) before the handler acts.
+        const told = notify && t.notify ? t.notify('Signal', { signal }) : Promise.resolve();
+        void told.then(() => {
+          if (then === 'exit') setTimeout(() => process.exit(0), after_ms ?? 0);
+        });
       });
       out.results.push({ ret: true });
     } else if ('exit' in a) {

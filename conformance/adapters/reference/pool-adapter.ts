@@ -27,6 +27,8 @@ export interface Mutation {
   call?(method: string, args: unknown[]): { ret: unknown } | undefined;
   /** Rewrites a server scenario's set() options before they reach the Server. */
   serverOptions?(set: Record<string, unknown>): Record<string, unknown>;
+  /** Rewrites what a Server method returned (awaited first when it is a promise). */
+  serverResult?(method: string, ret: unknown): unknown;
 }
 
 export interface AdapterIdentity {

@@ -1,10 +1,10 @@
 import { summarize } from '../../protocol/bytes.ts';
-import type { BoundPort, Role, ServerScenario } from '../../protocol/messages.ts';
+import type { ActionResult, BoundPort, Role, ServerScenario } from '../../protocol/messages.ts';
 import { ControlClient } from './control.ts';
 import { claimMaster, delegator, targetOf } from './delegate.ts';
 import type { ReferenceModule } from './main.ts';
 import type { AdapterIdentity } from './pool-adapter.ts';
-import { threwOf, toWire } from './perform.ts';
+import { perform, threwOf, toWire, type Target } from './perform.ts';
 
 /** The reference Server's surface as this adapter uses it (Swoole's names). */
 export interface ServerLike {
@@ -16,6 +16,9 @@ export interface ServerLike {
   getWorkerId?(): number | false;
   taskworker?: boolean;
   port?: number;
+  getManagerPid?(): number;
+  addProcess?(process: object): unknown;
+  addCommand?(name: string, types: number, cb: (...args: unknown[]) => unknown): unknown;
   [k: string]: unknown;
 }
 
@@ -27,7 +30,7 @@ interface PortLike {
 }
 
 /** Features the reference Server declares (spec/features.json tags). */
-export const REFERENCE_SERVER_FEATURES = ['server', 'server.base', 'server.process', 'server.dispatch', 'server.reload', 'server.tcp', 'server.udp', 'server.unix', 'server.multi-port', 'server.heartbeat', 'framing.length', 'framing.eof'];
+export const REFERENCE_SERVER_FEATURES = ['server', 'server.base', 'server.process', 'server.dispatch', 'server.reload', 'server.tcp', 'server.udp', 'server.unix', 'server.multi-port', 'server.heartbeat', 'server.tasks', 'server.pipe-message', 'server.user-process', 'server.command', 'framing.length', 'framing.eof'];
 
 /** Swoole's argument names per callback, in order after the leading $server. */
 const ARG_NAMES: Record<string, string[]> = {
@@ -55,16 +58,42 @@ function wireArg(name: string, v: unknown): unknown {
   return toWire(v);
 }
 
+/** The server seen through a mutation that rewrites method results (conformance/adapters/mutant). */
+function withResults(object: Record<string, unknown>, rewrite: (method: string, ret: unknown) => unknown): Record<string, unknown> {
+  return new Proxy(object, {
+    get(o, k) {
+      const v = o[k as string];
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const r = (v as (...a: unknown[]) => unknown)(...args);
+        return r instanceof Promise ? r.then((x) => rewrite(k as string, x)) : rewrite(k as string, r);
+      };
+    },
+  });
+}
+
 /** Runs one server scenario against the reference Server. */
 export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModule, scenario: ServerScenario): Promise<void> {
   const isMaster = claimMaster();
   const Server = ref.Server!;
   let server: ServerLike;
+  let inUserProcess = false;
   const workerId = (): number | null => {
     const w = server?.getWorkerId?.();
     return typeof w === 'number' && w >= 0 ? w : null;
   };
-  const control = new ControlClient(process.env.SWC_CONTROL!, () => (isMaster ? 'master' : 'worker'), workerId);
+  // The role of the process now (for hello and for callbacks that may run anywhere: commands,
+  // callables, signals). Which process is the "master" is Swoole's question; here the manager
+  // of a PROCESS server is also its master, and reports as manager.
+  const roleNow = (): Role => {
+    if (inUserProcess) return 'user_process';
+    if (server?.taskworker === true) return 'task_worker';
+    if (workerId() !== null) return 'worker';
+    const mgr = server?.getManagerPid?.();
+    if (typeof mgr === 'number' && mgr === process.pid) return 'manager';
+    return isMaster ? 'master' : 'worker';
+  };
+  const control = new ControlClient(process.env.SWC_CONTROL!, () => (isMaster ? 'master' : roleNow()), workerId);
   const lastError = () => server?.getLastError?.() ?? ref.swooleLastError?.() ?? 0;
   try {
     server = new Server(scenario.host, scenario.port, scenario.mode, scenario.sock_type);
@@ -74,7 +103,27 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
     await bare('ConstructError', 'master', { threw: threwOf(e), last_error: ref.swooleLastError?.() ?? 0 });
     process.exit(0);
   }
-  const delegate = delegator(control, targetOf(server, lastError));
+  let delegate: ReturnType<typeof delegator>;
+  // Callables for `$callback` args (task()'s per-task callback, addCommand's): they delegate the
+  // named event with their arguments after the leading server.
+  const callable = (spec: { name: string; args?: string[] }) => (_s: unknown, ...given: unknown[]) => {
+    const raw: Record<string, unknown> = {};
+    const args: Record<string, unknown> = {};
+    (spec.args ?? []).forEach((n, i) => {
+      raw[n] = given[i];
+      args[n] = wireArg(n, given[i]);
+    });
+    return delegate(spec.name, roleNow(), args, raw);
+  };
+  const base = targetOf(server, lastError);
+  const rewrite = id.mutation?.serverResult;
+  const target: Target = {
+    ...base,
+    ...(rewrite ? { object: withResults(base.object, rewrite) } : {}),
+    callback: callable,
+    notify: (name, args) => delegate(name, roleNow(), args),
+  };
+  delegate = delegator(control, target);
   const register = (on: (name: string, cb: (...args: unknown[]) => unknown) => unknown, ev: string, listener?: number): void => {
     const key = ev.toLowerCase();
     const names = ARG_NAMES[key] ?? [];
@@ -89,6 +138,13 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
       const role: Role = MASTER_EVENTS.has(key) ? 'master' : MANAGER_EVENTS.has(key) ? 'manager' : key === 'task' || server.taskworker === true ? 'task_worker' : 'worker';
       return delegate(ev, role, args, raw);
     });
+  };
+  const attempt = (fn: () => unknown): ActionResult => {
+    try {
+      return { ret: toWire(fn()), last_error: lastError() };
+    } catch (e) {
+      return { ret: null, last_error: lastError(), threw: threwOf(e) };
+    }
   };
 
   const m = id.mutation;
@@ -105,7 +161,32 @@ export async function runServerScenario(id: AdapterIdentity, ref: ReferenceModul
     for (const ev of l.events ?? []) register((n, cb) => p.on(n, cb), ev, i + 1);
     ports.push({ host: l.host, port: p.port, sock_type: l.sock_type });
   }
-  if (isMaster) await delegate('Init', 'master', { ports, last_error: lastError() });
+  // Built in every process in the same order: the user process re-runs this script and finds
+  // its own Process by index (reference/process/README.md).
+  const processes = (scenario.processes ?? []).map((_p, index) =>
+    attempt(() => {
+      if (!ref.Process) throw new Error('the reference exports no Process');
+      const proc = new ref.Process(async (self) => {
+        inUserProcess = true;
+        const { seq, actions } = await control.event('UserProcess', { index, id: toWire(self?.id) }, 'user_process');
+        const done = await perform(actions, target, {});
+        await control.done(seq, done.results);
+        if (done.exitCode !== undefined) process.exit(done.exitCode);
+        if (done.toThrow) throw done.toThrow;
+        // Without a `return` action the process stays in its callback until signalled.
+        if (!actions.some((a) => 'return' in a)) await new Promise(() => setInterval(() => {}, 1 << 30));
+        return done.returnValue;
+      });
+      return server.addProcess!(proc);
+    }),
+  );
+  const commands = (scenario.commands ?? []).map((c) =>
+    attempt(() => server.addCommand!(c.name, c.types, (_s: unknown, json: unknown) => delegate('Command', roleNow(), { name: c.name, json: toWire(json) }, { json }))),
+  );
+  if (isMaster) {
+    const extra = { ...(scenario.processes ? { processes } : {}), ...(scenario.commands ? { commands } : {}) };
+    await delegate('Init', 'master', { ports, last_error: lastError(), ...extra });
+  }
   let ret: unknown;
   try {
     ret = await server.start();

@@ -33,7 +33,8 @@ if (getenv('SWC_DESCRIBE') === '1') {
         'name' => 'swoole-php',
         'version' => (string) (phpversion('swoole') ?: 'stub'),
         'features' => ['pool', 'pool.ipc.none', 'pool.ipc.unixsock', 'pool.ipc.socket', 'pool.ipc.msgqueue', 'pool.message-bus', 'pool.coroutine', 'pool.supervision',
-            'server', 'server.base', 'server.process', 'server.tcp', 'server.udp', 'server.unix', 'server.unix-dgram', 'server.multi-port', 'server.heartbeat', 'framing.length', 'framing.eof'],
+            'server', 'server.base', 'server.process', 'server.tcp', 'server.udp', 'server.unix', 'server.unix-dgram', 'server.multi-port', 'server.heartbeat',
+            'server.tasks', 'server.pipe-message', 'server.user-process', 'server.command', 'framing.length', 'framing.eof'],
     ]);
     exit(0);
 }
@@ -123,6 +124,14 @@ function swc_from_wire($v, array $cbArgs = [])
         }
         return $cbArgs[$v['$arg']];
     }
+    if (is_array($v) && isset($v['$callback']['name']) && count($v) === 1) {
+        // A callable that delegates an event (server scenarios set the maker: server.php).
+        $make = $GLOBALS['swc_callable'] ?? null;
+        if ($make === null) {
+            throw new \InvalidArgumentException('this adapter makes no callables for $callback here');
+        }
+        return $make($v['$callback']);
+    }
     if (is_array($v) && isset($v['$bytes']) && is_array($v['$bytes'])) {
         $b = $v['$bytes'];
         if (isset($b['hex'])) {
@@ -174,6 +183,8 @@ function swc_perform(array $actions, object $target, array $cbArgs = []): array
                 }
                 if (isset($a['prop']) && is_object($ret)) {
                     $ret = $ret->{$a['prop']} ?? null;
+                } elseif (isset($a['prop']) && is_array($ret)) {
+                    $ret = $ret[$a['prop']] ?? null; // e.g. stats() then user_worker_num
                 }
                 $results[] = ['ret' => swc_to_wire($ret), 'last_error' => swoole_last_error()];
             } catch (\Throwable $e) {
@@ -202,12 +213,25 @@ function swc_perform(array $actions, object $target, array $cbArgs = []): array
             $h = $a['handle_signal'];
             $after = (int) ($h['after_ms'] ?? 0);
             $then = $h['then'];
-            $results[] = ['ret' => \Swoole\Process::signal(SWC_SIGNALS[$h['signal']] ?? 0, function () use ($then, $after) {
+            $notify = !empty($h['notify']);
+            $signal = (string) $h['signal'];
+            $handler = function () use ($then, $after, $notify, $signal) {
+                // notify: the runner hears of the signal (pseudo-event Signal) before the handler acts.
+                if ($notify && isset($GLOBALS['swc_notify'])) {
+                    ($GLOBALS['swc_notify'])('Signal', ['signal' => $signal]);
+                }
                 if ($then === 'exit') {
                     usleep($after * 1000);
                     exit(0);
                 }
-            })];
+            };
+            if (!empty($GLOBALS['swc_in_user_process']) && function_exists('pcntl_signal')) {
+                // A user process sits in a blocking loop, not in the reactor: use pcntl (as observed h12).
+                pcntl_async_signals(true);
+                $results[] = ['ret' => pcntl_signal(SWC_SIGNALS[$signal] ?? 0, $handler)];
+            } else {
+                $results[] = ['ret' => \Swoole\Process::signal(SWC_SIGNALS[$signal] ?? 0, $handler)];
+            }
         } elseif (array_key_exists('exit', $a)) {
             $results[] = ['ret' => null];
             return [$results, $return, (int) $a['exit'], null];

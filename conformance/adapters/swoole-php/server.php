@@ -37,9 +37,47 @@ function swc_plain($v)
 
 $masterPid = getmypid();
 $server = null;
+$GLOBALS['swc_in_user_process'] = false;
 $delegate = function (string $name, string $role, array $eventArgs, array $raw = []) use ($control, &$server) {
     $wid = $server !== null && is_int($server->worker_id ?? null) && $server->worker_id >= 0 ? $server->worker_id : null;
     return swc_delegate($control, $server ?? new \stdClass(), $name, $role, $wid, $eventArgs, $raw);
+};
+
+/** The role of the process now, for callbacks that may run anywhere (commands, callables, signals). */
+$roleNow = function () use (&$server, $masterPid): string {
+    if ($GLOBALS['swc_in_user_process']) {
+        return 'user_process';
+    }
+    if ($server !== null && ($server->taskworker ?? false)) {
+        return 'task_worker';
+    }
+    if ($server !== null && is_int($server->worker_id ?? null) && $server->worker_id >= 0) {
+        return 'worker';
+    }
+    if ($server !== null && ($server->manager_pid ?? 0) === getmypid()) {
+        return 'manager';
+    }
+    return getmypid() === $masterPid ? 'master' : 'worker';
+};
+
+// {"$callback": {name, args}} in action args: a callable delegating `name` with its arguments
+// after the leading server (task()'s per-task callback, addCommand's).
+$GLOBALS['swc_callable'] = function (array $spec) use ($delegate, $roleNow) {
+    $names = $spec['args'] ?? [];
+    $name = (string) $spec['name'];
+    return function ($s, ...$given) use ($names, $name, $delegate, $roleNow) {
+        $args = [];
+        $raw = [];
+        foreach ($names as $i => $n) {
+            $v = $given[$i] ?? null;
+            $raw[$n] = $v;
+            $args[$n] = $n === 'data' && is_string($v) ? swc_summary($v) : swc_plain($v);
+        }
+        return $delegate($name, $roleNow(), $args, $raw);
+    };
+};
+$GLOBALS['swc_notify'] = function (string $name, array $args) use ($delegate, $roleNow) {
+    return $delegate($name, $roleNow(), $args);
 };
 
 try {
@@ -96,7 +134,57 @@ foreach ($scenario['listeners'] ?? [] as $i => $l) {
     }
     $ports[] = ['host' => $l['host'], 'port' => $port->port, 'sock_type' => (int) $l['sock_type']];
 }
-$delegate('Init', 'master', ['ports' => $ports, 'last_error' => swoole_last_error()]);
+/** {ret, last_error[, threw]} of one setup call. */
+$attempt = function (callable $fn): array {
+    try {
+        return ['ret' => swc_plain($fn()), 'last_error' => swoole_last_error()];
+    } catch (\Throwable $e) {
+        return ['ret' => null, 'last_error' => swoole_last_error(), 'threw' => swc_threw($e)];
+    }
+};
+// User processes: the callback delegates UserProcess {index, id}; without a `return` action it
+// stays in the callback (a sleep loop; pcntl signals) until signalled, as a user process does.
+$processResults = [];
+foreach ($scenario['processes'] ?? [] as $index => $_p) {
+    $processResults[] = $attempt(function () use ($index, $control, &$server) {
+        $proc = new Swoole\Process(function ($p) use ($index, $control, &$server) {
+            $GLOBALS['swc_in_user_process'] = true;
+            [$seq, $actions] = $control->event('UserProcess', 'user_process', null, ['index' => $index, 'id' => $p->id ?? null]);
+            [$results, $return, $exit, $throw] = swc_perform($actions, $server, []);
+            $control->done($seq, $results);
+            if ($exit !== null) {
+                exit($exit);
+            }
+            if ($throw !== null) {
+                throw new \Exception($throw);
+            }
+            foreach ($actions as $a) {
+                if (array_key_exists('return', $a)) {
+                    return $return;
+                }
+            }
+            while (true) {
+                sleep(1);
+            }
+        }, false, 0, false);
+        return $server->addProcess($proc);
+    });
+}
+$commandResults = [];
+foreach ($scenario['commands'] ?? [] as $c) {
+    $cname = (string) $c['name'];
+    $commandResults[] = $attempt(fn () => $server->addCommand($cname, (int) $c['types'], function ($s, $json) use ($cname, $delegate, $roleNow) {
+        return $delegate('Command', $roleNow(), ['name' => $cname, 'json' => $json], ['json' => $json]);
+    }));
+}
+$initArgs = ['ports' => $ports, 'last_error' => swoole_last_error()];
+if (isset($scenario['processes'])) {
+    $initArgs['processes'] = $processResults;
+}
+if (isset($scenario['commands'])) {
+    $initArgs['commands'] = $commandResults;
+}
+$delegate('Init', 'master', $initArgs);
 $ret = $server->start();
 if (getmypid() === $masterPid) {
     $delegate('Return', 'master', ['ret' => swc_plain($ret), 'last_error' => swoole_last_error()]);
