@@ -63,7 +63,8 @@ export interface MessagingHooks {
   /** Shared-memory views of the task workers. */
   taskIdle(index: number): boolean;
   taskQueued(index: number): number;
-  taskQueuedAdd(index: number, delta: number): void;
+  /** +1 (`up`) when a task is sent to task-worker `index`, -1 when its onTask starts. */
+  taskQueuedAdd(index: number, up: boolean): void;
   /** This task worker's task in hand (-1 src: none), for the manager's failure report. */
   holding(src: number, id: number, pid: number, wait: boolean): void;
   hasCallback(name: 'task' | 'finish' | 'pipemessage'): boolean;
@@ -104,6 +105,8 @@ export class Messaging {
   #current: { src: number; id: number; pid: number; flags: number } | null = null;
   #inPipe = false;
   #noIdleWarned = 0;
+  /** Reused by #schedule (one task() must not allocate a table). */
+  #loads: { idle: boolean; queued: number }[] | null = null;
   #fullWarned = 0;
   #stopping = false;
   #idleWaiters: (() => void)[] = [];
@@ -188,8 +191,11 @@ export class Messaging {
 
   #schedule(): number {
     const h = this.#h;
-    const loads = [];
-    for (let i = 0; i < h.taskWorkerNum; i++) loads.push({ idle: h.taskIdle(i), queued: h.taskQueued(i) });
+    const loads = (this.#loads ??= Array.from({ length: h.taskWorkerNum }, () => ({ idle: false, queued: 0 })));
+    for (let i = 0; i < loads.length; i++) {
+      loads[i]!.idle = h.taskIdle(i);
+      loads[i]!.queued = h.taskQueued(i);
+    }
     const c = chooseTaskWorker(loads, this.#rr);
     this.#rr = c.next;
     if (c.noIdle) {
@@ -207,9 +213,9 @@ export class Messaging {
   #sendTask(index: number, id: number, data: unknown, flags: number): boolean {
     const h = this.#h;
     const enc = encodeValue(data);
-    h.taskQueuedAdd(index, 1);
+    h.taskQueuedAdd(index, true);
     if (!this.#box.send(h.workerNum + index, K_TASK, flags, id, process.pid, enc)) {
-      h.taskQueuedAdd(index, -1);
+      h.taskQueuedAdd(index, false);
       this.#fullWarning(`Server::task(): the task queue is full (pipe_buffer_size ${h.limitBytes} bytes)`);
       return false;
     }
@@ -323,7 +329,7 @@ export class Messaging {
   #runTask(m: Message): void {
     const h = this.#h;
     const index = h.self - h.workerNum;
-    h.taskQueuedAdd(index, -1);
+    h.taskQueuedAdd(index, false);
     const data = decodeOrWarn(h, m, 'task packet');
     if (data === BAD) return;
     this.#current = { src: m.src, id: m.id, pid: m.aux, flags: m.flags };

@@ -824,7 +824,7 @@ export class Server {
       spinUs: Number(this.setting.task_spin_us ?? 0),
       taskIdle: (i) => sh().status(n + i) === WORKER_IDLE,
       taskQueued: (i) => sh().taskQueued(n + i),
-      taskQueuedAdd: (i, d) => sh().taskQueuedAdd(n + i, d),
+      taskQueuedAdd: (i, up) => sh().taskQueuedAdd(n + i, up),
       holding: (src, id, pid, wait) => {
         const s = sh();
         s.put(Col.HOLD_ID, id);
