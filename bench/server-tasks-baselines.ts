@@ -1,0 +1,163 @@
+/**
+ * Plain-Node baselines for the server-tasks bench, each between real processes (this one and
+ * `node -e` children, no tsx in the children so their start-up stays out of the way):
+ * - pingIpc / pingUnix: sequential round trips of a small message, process.send to a forked
+ *   echo child, or 8 bytes over a unix stream socket (net) to an echoing child; one sample per
+ *   round trip (µs).
+ * - echoThroughput: 2 echo children over process.send, INFLIGHT messages outstanding, replies/s
+ *   (what task()+onFinish does without a server around it).
+ * - relay: cluster-style worker→parent→worker, 1 KiB strings from child A to child B through
+ *   this process, with the same ack window as ours (msgs/s); 'json' or 'advanced' serialization.
+ * Every child is killed and awaited; the socket lives in a private mkdtemp dir removed after.
+ */
+import { spawn, type ChildProcess, type Serializable } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+type Serialization = 'json' | 'advanced';
+
+function child(src: string, serialization: Serialization = 'json', args: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['-e', src, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization });
+}
+
+async function reap(...cs: ChildProcess[]): Promise<void> {
+  await Promise.all(cs.map(async (c) => {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const gone = once(c, 'exit');
+    c.kill('SIGTERM');
+    await gone;
+  }));
+}
+
+const ECHO_IPC = `process.on('message', (m) => process.send(m));`;
+
+/** Sequential process.send round trips; returns `samples` latencies in µs after `warmup` unrecorded ones. */
+export async function pingIpc(warmup: number, samples: number): Promise<number[]> {
+  const c = child(ECHO_IPC);
+  const lat: number[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let i = 0;
+      let t0 = 0;
+      c.once('exit', () => reject(new Error('echo child exited')));
+      c.on('message', () => {
+        if (i > warmup) lat.push((performance.now() - t0) * 1000);
+        if (++i > warmup + samples) return resolve();
+        t0 = performance.now();
+        c.send('x' + i);
+      });
+      t0 = performance.now();
+      c.send('x0');
+    });
+  } finally {
+    await reap(c);
+  }
+  return lat;
+}
+
+/** Sequential 8-byte round trips over a unix stream socket; µs per sample. */
+export async function pingUnix(warmup: number, samples: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-unix-'));
+  const path = join(dir, 's.sock');
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(path, r));
+  const c = child(`const s = require('net').connect(process.argv[1]); s.on('data', (d) => s.write(d)); s.on('error', () => process.exit(0));`, 'json', [path]);
+  const lat: number[] = [];
+  try {
+    const [sock] = (await once(srv, 'connection')) as [net.Socket];
+    const msg = Buffer.alloc(8, 0x61);
+    await new Promise<void>((resolve) => {
+      let i = 0;
+      let have = 0;
+      let t0 = 0;
+      sock.on('data', (d: Buffer) => {
+        have += d.length;
+        while (have >= 8) {
+          have -= 8;
+          if (i > warmup) lat.push((performance.now() - t0) * 1000);
+          if (++i > warmup + samples) return resolve();
+          t0 = performance.now();
+          sock.write(msg);
+        }
+      });
+      t0 = performance.now();
+      sock.write(msg);
+    });
+    sock.destroy();
+  } finally {
+    await reap(c);
+    await new Promise<void>((r) => srv.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return lat;
+}
+
+/** Replies/s from 2 echo children with `inflight` messages outstanding, counted for `ms` after `warmupMs`. */
+export async function echoThroughput(inflight: number, warmupMs: number, ms: number): Promise<number> {
+  const cs = [child(ECHO_IPC), child(ECHO_IPC)];
+  let counting = false;
+  let running = true;
+  let got = 0;
+  let n = 0;
+  cs.forEach((c) => c.on('message', () => {
+    if (counting) got++;
+    if (running) c.send('x' + n++);
+  }));
+  for (let i = 0; i < inflight; i++) cs[i % 2]!.send('x' + n++);
+  await new Promise((r) => setTimeout(r, warmupMs));
+  counting = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const elapsed = performance.now() - t0;
+  counting = false;
+  running = false;
+  await reap(...cs);
+  return (got / elapsed) * 1000;
+}
+
+/**
+ * A sends 1 KiB strings (a window of WINDOW unacked), B acks every ACK messages with its running
+ * count; this process relays both ways like a cluster master. A reports the measured phase.
+ */
+export const WINDOW = 4096;
+export const ACK = 256;
+const RELAY_A = `
+const m = 'a'.repeat(1024);
+let sent = 0, acked = 0, total = 0, t0 = 0;
+const pump = () => { while (sent < total && sent - acked < ${WINDOW}) { process.send(m); sent++; } };
+process.on('message', (x) => {
+  if (typeof x === 'object') { total += x.n; t0 = performance.now(); pump(); return; }
+  acked = x;
+  if (acked >= total) process.send({ ms: performance.now() - t0 }); else pump();
+});`;
+const RELAY_B = `let got = 0; process.on('message', () => { if (++got % ${ACK} === 0) process.send(got); });`;
+
+/** msgs/s of the measured phase (`count` messages, a multiple of ACK) after a warm-up phase. */
+export async function relay(serialization: Serialization, warmup: number, count: number): Promise<number> {
+  const a = child(RELAY_A, serialization);
+  const b = child(RELAY_B, serialization);
+  try {
+    let phase = 0;
+    return await new Promise<number>((resolve, reject) => {
+      a.once('exit', () => reject(new Error('relay child A exited')));
+      b.once('exit', () => reject(new Error('relay child B exited')));
+      b.on('message', (n: Serializable) => a.send(n));
+      a.on('message', (m: Serializable) => {
+        if (typeof m === 'string') {
+          b.send(m);
+          return;
+        }
+        if (phase++ === 0) a.send({ n: count });
+        else resolve(count / ((m as { ms: number }).ms / 1000));
+      });
+      a.send({ n: warmup });
+    });
+  } finally {
+    a.removeAllListeners('exit');
+    b.removeAllListeners('exit');
+    await reap(a, b);
+  }
+}

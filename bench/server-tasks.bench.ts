@@ -1,0 +1,236 @@
+/**
+ * Server tasks and pipe messages, ours (BASE and PROCESS) next to plain-Node baselines in one
+ * run, ROUNDS rounds in a rotating order (the machine is shared):
+ * 1. taskwait round trip, trivial onTask (worker_num 1, task_worker_num 1, sequential
+ *    `await taskwait('x'+i, 1.0)` in the event worker) vs a process.send ping-pong with a forked
+ *    child and an 8-byte ping-pong over a unix stream socket: median and p99 of every sample.
+ * 2. task() + onFinish, 2 task workers, INFLIGHT outstanding: finishes/s, vs 2 process.send echo
+ *    children with as many outstanding.
+ * 3. sendMessage 1 KiB event worker 0 → 1 (worker_num 2, ack window), vs the same traffic
+ *    relayed worker→parent→worker (node:cluster's path) with 'json' and 'advanced' serialization.
+ * Real Swoole 6.2.1 numbers (swoole-observed.md, issue 7) are printed as reference rows; they are
+ * means over 10k/20k calls, not medians, and were not measured in this run. Real Swoole runs here
+ * only when `php -m` lists swoole (bench/swoole-tasks.php).
+ * Env: SERVER_TASKS_ROUNDS (3), SERVER_TASKS_SAMPLES (20000), SERVER_TASKS_MS (1500),
+ * SERVER_TASKS_INFLIGHT (500), SERVER_TASKS_COUNT (102400), SERVER_TASKS_ONLY (taskwait|task|message),
+ * SERVER_TASKS_CPU_PROF (a directory: ours run with --cpu-prof there, master and workers).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Server } from '../reference/server/server.ts';
+import { ACK, echoThroughput, pingIpc, pingUnix, relay } from './server-tasks-baselines.ts';
+
+const ROUNDS = Number(process.env.SERVER_TASKS_ROUNDS ?? 3);
+const SAMPLES = Number(process.env.SERVER_TASKS_SAMPLES ?? 20000);
+const WARMUP = Math.max(500, Math.floor(SAMPLES / 10));
+const MS = Number(process.env.SERVER_TASKS_MS ?? 1500);
+const INFLIGHT = Number(process.env.SERVER_TASKS_INFLIGHT ?? 500);
+const COUNT = Math.ceil(Number(process.env.SERVER_TASKS_COUNT ?? 102400) / ACK) * ACK;
+const MSG_WARMUP = Math.ceil(COUNT / 4 / ACK) * ACK;
+const ONLY = process.env.SERVER_TASKS_ONLY;
+const PROF = process.env.SERVER_TASKS_CPU_PROF;
+const appPath = fileURLToPath(new URL('./server-tasks-app.ts', import.meta.url));
+const phpPath = fileURLToPath(new URL('./swoole-tasks.php', import.meta.url));
+
+const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+const median = (xs: number[]): number => sorted(xs)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number): number => sorted(xs)[Math.min(xs.length - 1, Math.ceil(xs.length * p) - 1)]!;
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const us = (n: number): string => `${n.toFixed(1)} µs`;
+
+type Mode = 'taskwait' | 'task' | 'message';
+type Line = { ev: string; reason?: string; lat?: number[]; rate?: number };
+
+/** Why ours cannot run at all (the task API not merged yet), or null. */
+function oursMissing(): string | null {
+  const p = Server.prototype as unknown as Record<string, unknown>;
+  const missing = ['task', 'taskwait', 'finish', 'sendMessage'].filter((m) => typeof p[m] !== 'function');
+  if (missing.length === 0) return null;
+  const head = spawnSync('git', ['log', '-1', '--format=%h'], { encoding: 'utf8' }).stdout.trim();
+  return `reference Server has no ${missing.join('/')} yet (tree ${head})`;
+}
+
+/**
+ * One run of our server: spawn the app in its own process group, take its first result or
+ * error line, SIGTERM the master and wait for the whole tree. A run that hangs is killed after
+ * a deadline and reported as an error.
+ */
+function runOurs(target: 'base' | 'process', mode: Mode): Promise<Line> {
+  const execArgv = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
+  const env = {
+    ...process.env, BENCH_TARGET: target, BENCH_MODE: mode, BENCH_WARMUP: String(mode === 'message' ? MSG_WARMUP : WARMUP),
+    BENCH_SAMPLES: String(SAMPLES), BENCH_MS: String(MS), BENCH_INFLIGHT: String(INFLIGHT), BENCH_COUNT: String(COUNT),
+    // Workers re-run the entry script with the master's execArgv; NODE_OPTIONS reaches them either way.
+    ...(PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${execArgv.join(' ')}`.trim() } : {}),
+  };
+  const app = spawn(process.execPath, ['--import=tsx', appPath], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  return new Promise<Line>((resolve) => {
+    let answer: Line | null = null;
+    const finish = (l: Line): void => {
+      if (answer) return;
+      answer = l;
+      try {
+        process.kill(app.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    };
+    const deadline = setTimeout(() => finish({ ev: 'error', reason: `${target} ${mode}: no result within 30 s` }), 30_000);
+    // If the master ignores SIGTERM or a worker outlives it, the group goes after a grace period.
+    let killer: NodeJS.Timeout | undefined;
+    createInterface({ input: app.stdout! }).on('line', (s) => {
+      let l: Line;
+      try {
+        l = JSON.parse(s) as Line;
+      } catch {
+        return; // a worker's stray output
+      }
+      if (l.ev === 'result' || l.ev === 'error') {
+        finish(l);
+        killer ??= setTimeout(() => {
+          try {
+            process.kill(-app.pid!, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }, 10_000);
+      }
+    });
+    app.once('exit', (code, sig) => {
+      clearTimeout(deadline);
+      // Reap stragglers of the group (none expected: the master stops its tree on SIGTERM).
+      try {
+        process.kill(-app.pid!, 0);
+        process.kill(-app.pid!, 'SIGKILL');
+      } catch {
+        // the group is empty
+      }
+      if (killer) clearTimeout(killer);
+      resolve(answer ?? { ev: 'error', reason: `${target} ${mode}: exited (${code ?? sig}) without a result` });
+    });
+  });
+}
+
+type Target<T> = { name: string; run: () => Promise<T> };
+
+/** ROUNDS rounds of every target in a rotating order; a target that fails once is dropped with its reason. */
+async function rounds<T>(targets: Target<T>[]): Promise<Map<string, T[] | string>> {
+  const out = new Map<string, T[] | string>(targets.map((t) => [t.name, []]));
+  for (let i = 0; i < ROUNDS; i++) for (let k = 0; k < targets.length; k++) {
+    const t = targets[(i + k) % targets.length]!;
+    const got = out.get(t.name)!;
+    if (typeof got === 'string') continue;
+    try {
+      got.push(await t.run());
+    } catch (e) {
+      out.set(t.name, (e as Error).message);
+    }
+  }
+  return out;
+}
+
+const missing = oursMissing();
+/** Ours as a round target: throws the app's reason so the row says "not available: reason". */
+function ours<T>(target: 'base' | 'process', mode: Mode, pick: (l: Line) => T): Target<T> {
+  return {
+    name: `ours ${target.toUpperCase()}`,
+    run: async () => {
+      if (missing) throw new Error(missing);
+      const l = await runOurs(target, mode);
+      if (l.ev !== 'result') throw new Error(l.reason ?? 'no result');
+      return pick(l);
+    },
+  };
+}
+
+const na = (reason: string): string => `not available: ${reason}`;
+const want = (m: Mode): boolean => !ONLY || ONLY === m;
+
+console.log(`rounds ${ROUNDS}; node ${process.version}; ${missing ? na(missing) : 'ours: reference Server task API'}`);
+
+if (want('taskwait')) {
+  const res = await rounds<number[]>([
+    ours('base', 'taskwait', (l) => l.lat!),
+    ours('process', 'taskwait', (l) => l.lat!),
+    { name: 'node process.send ping-pong (fork)', run: () => pingIpc(WARMUP, SAMPLES) },
+    { name: 'unix stream ping-pong (net, 2 processes)', run: () => pingUnix(WARMUP, SAMPLES) },
+  ]);
+  const med = new Map<string, number>();
+  for (const [k, v] of res) if (typeof v !== 'string') med.set(k, median(v.map(median)));
+  const ipc = med.get('node process.send ping-pong (fork)');
+  const unix = med.get('unix stream ping-pong (net, 2 processes)');
+  console.log(`\n### taskwait round trip, trivial onTask (${SAMPLES} sequential calls per round after ${WARMUP} warm-up; median of the round medians, p99 of all samples)\n`);
+  console.log('| target | median | p99 | / process.send | / unix stream | / Swoole 39–61 µs | target ≤ 20 µs |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [k, v] of res) {
+    if (typeof v === 'string') {
+      console.log(`| ${k} | ${na(v)} | | | | | |`);
+      continue;
+    }
+    const m = med.get(k)!;
+    const p99 = pct(v.flat(), 0.99);
+    const isOurs = k.startsWith('ours');
+    const r = (b: number | undefined): string => (b ? `${(m / b).toFixed(2)}×` : '–');
+    console.log(`| ${k} | ${us(m)} | ${us(p99)} | ${r(ipc)} | ${r(unix)} | ${(m / 61).toFixed(2)}–${(m / 39).toFixed(2)}× | ${isOurs ? (m <= 20 ? 'met' : 'MISSED') : ''} |`);
+  }
+  console.log('| Swoole 6.2 (measured, from the issue) | 39–61 µs (means of 10k calls) | – | | | 1× | |');
+  console.log(`\nround medians: ${[...res].map(([k, v]) => `${k}: ${typeof v === 'string' ? 'n/a' : v.map((x) => median(x).toFixed(1)).join(', ')}`).join('; ')}`);
+}
+
+if (want('task')) {
+  const res = await rounds<number>([
+    ours('base', 'task', (l) => l.rate!),
+    ours('process', 'task', (l) => l.rate!),
+    { name: 'node: 2 forked echo children (process.send)', run: () => echoThroughput(INFLIGHT, 300, MS) },
+  ]);
+  const swoole: Record<string, number> = { 'ours BASE': 141_000, 'ours PROCESS': 184_000 };
+  const node = res.get('node: 2 forked echo children (process.send)');
+  const nodeMed = typeof node === 'string' ? undefined : median(node!);
+  console.log(`\n### task() + onFinish, 2 task workers, ${INFLIGHT} in flight (finishes/s over ${MS} ms, median of ${ROUNDS})\n`);
+  console.log('| target | tasks/s | / node echo | / Swoole same mode | target ≥ 2× Swoole |');
+  console.log('|---|---|---|---|---|');
+  for (const [k, v] of res) {
+    if (typeof v === 'string') {
+      console.log(`| ${k} | ${na(v)} | | | |`);
+      continue;
+    }
+    const m = median(v);
+    const sw = swoole[k];
+    console.log(`| ${k} | ${int(m)} | ${nodeMed ? `${(m / nodeMed).toFixed(2)}×` : '–'} | ${sw ? `${(m / sw).toFixed(2)}×` : ''} | ${sw ? (m >= 2 * sw ? 'met' : 'MISSED') : ''} |`);
+  }
+  console.log('| Swoole 6.2 (measured, from the issue) | BASE 141,000; PROCESS 184,000 (20k tasks each) | | 1× | |');
+  console.log(`\nrounds: ${[...res].map(([k, v]) => `${k}: ${typeof v === 'string' ? 'n/a' : v.map(int).join(', ')}`).join('; ')}`);
+}
+
+if (want('message')) {
+  const res = await rounds<number>([
+    ours('base', 'message', (l) => l.rate!),
+    ours('process', 'message', (l) => l.rate!),
+    { name: "node relay worker→parent→worker (process.send, 'json')", run: () => relay('json', MSG_WARMUP, COUNT) },
+    { name: "node relay worker→parent→worker (process.send, 'advanced')", run: () => relay('advanced', MSG_WARMUP, COUNT) },
+  ]);
+  const base = res.get("node relay worker→parent→worker (process.send, 'json')");
+  const baseMed = typeof base === 'string' ? undefined : median(base!);
+  console.log(`\n### sendMessage 1 KiB string, event worker 0 → 1 (${COUNT} messages after ${MSG_WARMUP}, ack every ${ACK}, ≤ 4096 unacked; median of ${ROUNDS})\n`);
+  console.log("| target | msgs/s | / relay 'json' |");
+  console.log('|---|---|---|');
+  for (const [k, v] of res) {
+    if (typeof v === 'string') console.log(`| ${k} | ${na(v)} | |`);
+    else console.log(`| ${k} | ${int(median(v))} | ${baseMed ? `${(median(v) / baseMed).toFixed(2)}×` : '–'} |`);
+  }
+  console.log('| Swoole 6.2 | not measured for Server (Pool UNIXSOCK sendMessage: 445k–490k msg/s, swoole-observed.md) | |');
+  console.log(`\nrounds: ${[...res].map(([k, v]) => `${k}: ${typeof v === 'string' ? 'n/a' : v.map(int).join(', ')}`).join('; ')}`);
+}
+
+// Real Swoole, when this machine has it.
+const php = spawnSync('php', ['-m'], { encoding: 'utf8' });
+if (php.error || !/^swoole$/im.test(php.stdout ?? '')) {
+  console.log(`\nreal Swoole: not installed (${php.error ? 'no php' : 'php -m does not list swoole'})`);
+} else {
+  console.log('\n### real Swoole, this run (bench/swoole-tasks.php)\n');
+  for (const mode of ['taskwait', 'task'] as const) for (const m of ['base', 'process'] as const) {
+    const r = spawnSync('php', [phpPath, mode, m, String(SAMPLES)], { encoding: 'utf8', timeout: 60_000 });
+    console.log(`- ${mode} ${m.toUpperCase()}: ${(r.stdout ?? '').trim() || `failed (${r.status ?? r.signal}) ${(r.stderr ?? '').trim().slice(0, 200)}`}`);
+  }
+}
