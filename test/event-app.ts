@@ -19,6 +19,8 @@ export interface EventAppOptions {
   teardown?: () => Promise<void>;
   /** Default wait() timeout. */
   waitMs?: number;
+  /** Give the child a stdin pipe (proc.stdin) instead of none. */
+  stdin?: boolean;
 }
 
 export class EventApp {
@@ -31,7 +33,7 @@ export class EventApp {
 
   constructor(t: Test, file: string, env: NodeJS.ProcessEnv, o: EventAppOptions = {}) {
     this.#waitMs = o.waitMs ?? 15000;
-    this.proc = spawn(process.execPath, ['--import=tsx', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, ['--import=tsx', file], { env, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
       let e: AppEvent;

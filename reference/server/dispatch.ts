@@ -175,3 +175,45 @@ export function removedEvents(serverMode: 'base' | 'process', dispatchMode: numb
   if (serverMode !== 'process' || enableUnsafeEvent || isHashDispatchMode(dispatchMode)) return [];
   return UNSAFE_EVENTS.filter((e) => registered.has(e.toLowerCase())).map((event) => ({ event, code: ErrorCode.SERVER_INVALID_CALLBACK }));
 }
+
+/** One task worker as the scheduler sees it. */
+export interface TaskWorkerLoad {
+  /** Not inside a callback (status IDLE). */
+  idle: boolean;
+  /** Tasks sent to it that its onTask has not started yet. */
+  queued: number;
+}
+
+export interface TaskChoice {
+  /** Task-worker index. */
+  index: number;
+  /** Next round-robin position. */
+  next: number;
+  /** No idle task worker had an empty queue (Swoole warns 9007). */
+  noIdle: boolean;
+}
+
+/**
+ * S17: task(dst = -1) picks a task worker. Swoole takes the next idle one in round-robin order,
+ * else the last candidate with warning 9007. Ours also counts the tasks already queued for each
+ * worker (a counter in shared memory), so a burst spreads over the workers instead of piling on
+ * the one that was idle a moment ago: first an idle worker with nothing queued, else the one with
+ * the shortest queue; round-robin order breaks ties.
+ */
+export function chooseTaskWorker(workers: readonly TaskWorkerLoad[], roundRobin: number): TaskChoice {
+  const n = workers.length;
+  if (n < 1) throw new RangeError('chooseTaskWorker needs at least one task worker');
+  let best = -1;
+  let bestQueued = Infinity;
+  for (let k = 0; k < n; k++) {
+    const i = (roundRobin + k) % n;
+    const w = workers[i]!;
+    const q = Math.max(0, w.queued);
+    if (w.idle && q === 0) return { index: i, next: (i + 1) % n, noIdle: false };
+    if (q < bestQueued) {
+      best = i;
+      bestQueued = q;
+    }
+  }
+  return { index: best, next: (best + 1) % n, noIdle: true };
+}

@@ -59,6 +59,12 @@ const OPTION_TABLE: Record<string, OptionSpec> = {
   pid_file: { kind: 'string', scope: 'server' },
   /** Ours: keep one pre-booted worker process so a replacement starts at once (default true). */
   standby: { kind: 'bool', scope: 'server' },
+  /**
+   * Ours (Swoole's old name for the pipe buffer): bytes one process may hold for full inboxes of
+   * other processes (tasks, results, pipe messages); past it task()/sendMessage() return false
+   * with 9006 (explicit backpressure). Default 64 MiB.
+   */
+  pipe_buffer_size: { kind: 'size', scope: 'server' },
   // dispatch
   dispatch_mode: {
     kind: 'int',

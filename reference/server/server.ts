@@ -36,6 +36,9 @@ import { StatsCounter } from './stats.ts';
 import { wantsFraming } from './protocol.ts';
 import { referenceDecoders, type DecoderFactory } from './protocol.ts';
 import type { StreamDecoder } from '../framing/decoder.ts';
+import { Messaging, type CommandEntry, type FinishCallback, type ProcessKind } from './messaging.ts';
+import { INBOX_BUFFER } from './mailbox.ts';
+import { Process } from '../process/process.ts';
 
 export interface ServerInternals {
   /** Chooses each connection's decoder from its port settings. */
@@ -89,6 +92,8 @@ export class Server {
   manager_pid = 0;
   worker_id = -1;
   worker_pid = 0;
+  /** S9: true in task workers. */
+  taskworker = false;
 
   #state: State = 'created';
   #role: Role = 'single';
@@ -134,6 +139,15 @@ export class Server {
   /** PROCESS master: connections collecting replies while a batch of worker commands is applied. */
   #corking = false;
   #corked = new Set<Conn>();
+
+  // Tasks, pipe messages, user processes, commands (messaging.ts).
+  #taskWorkerNum = 0;
+  #userProcesses: Process[] = [];
+  readonly #commands = new Map<string, CommandEntry>();
+  #messaging: Messaging | null = null;
+  #kind: ProcessKind = 'event';
+  #taskThreshold = 0;
+  #tasksDone = 0;
 
   /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
   constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP, internals: ServerInternals = {}) {
@@ -244,16 +258,13 @@ export class Server {
   }
 
   /** A worker counts as busy while one of its callbacks runs (S9, S33). */
-  #run(fn: Callback, args: unknown[]): void {
+  #run(fn: Callback, args: unknown[]): unknown {
     const shared = this.#role === 'worker' ? this.#shared : null;
-    if (!shared) {
-      (fn as (...a: unknown[]) => unknown)(this, ...args);
-      return;
-    }
+    if (!shared) return (fn as (...a: unknown[]) => unknown)(this, ...args);
     const before = shared.mine(Col.STATUS);
     shared.setStatus(WORKER_BUSY);
     try {
-      (fn as (...a: unknown[]) => unknown)(this, ...args);
+      return (fn as (...a: unknown[]) => unknown)(this, ...args);
     } finally {
       // Nested callbacks (onClose inside onReceive) leave the worker busy; a stopping one exits.
       shared.setStatus(before === WORKER_BUSY ? WORKER_BUSY : this.#state === 'stopped' ? WORKER_EXIT : WORKER_IDLE);
@@ -288,7 +299,10 @@ export class Server {
   /** Anything but worker_num 1 without max_request / tasks needs a manager (S4). */
   #multiProcess(): boolean {
     const workerNum = Number(this.setting.worker_num ?? 1);
-    return this.mode === SWOOLE_PROCESS || workerNum !== 1 || Number(this.setting.max_request ?? 0) > 0;
+    return (
+      this.mode === SWOOLE_PROCESS || workerNum !== 1 || Number(this.setting.max_request ?? 0) > 0 ||
+      Number(this.setting.task_worker_num ?? 0) > 0 || this.#userProcesses.length > 0
+    );
   }
 
   /**
@@ -305,8 +319,18 @@ export class Server {
       return false;
     }
     if (Number(this.setting.task_worker_num ?? 0) > 0) {
-      this.#releasePorts();
-      throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'task workers are not implemented by this reference yet');
+      // S8: task workers need onTask.
+      if (!this.#callbacks.has('task')) {
+        this.#releasePorts();
+        throw new SwooleError(ErrorCode.SERVER_INVALID_CALLBACK, "require 'onTask' callback");
+      }
+      // S23: 1 (per-worker pipes) and 3 (any idle worker) are what the inboxes give; the SysV
+      // queue (2) and the unix stream socket (4) transports are not built.
+      const ipc = Number(this.setting.task_ipc_mode ?? 1);
+      if (ipc !== 1 && ipc !== 3) {
+        this.#releasePorts();
+        throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, `task_ipc_mode ${ipc} is not supported by this reference (1 and 3 are)`);
+      }
     }
     for (const p of this.ports) {
       if (isDgram(p.type)) {
@@ -339,6 +363,8 @@ export class Server {
     this.master_pid = process.pid;
     this.worker_id = 0;
     this.worker_pid = process.pid;
+    // No other process to talk to: the checks still answer (no task workers, no self-send).
+    this.#messaging = this.#newMessaging([], -1, 0);
 
     const done = new Promise<boolean>((resolve) => (this.#done = resolve));
     try {
@@ -407,6 +433,7 @@ export class Server {
     this.setting = settingAtStart(this.setting, serverDefaults(this.mode, cpus), 100000);
     this.setting.worker_num = resolveWorkerNum(Number(this.setting.worker_num), cpus);
     this.#workerNum = Number(this.setting.worker_num);
+    this.#taskWorkerNum = Math.max(0, Number(this.setting.task_worker_num ?? 0));
     // S2: reactor_num defaults to min(CPU, 8), capped to worker_num.
     this.#reactorNum = Math.max(1, Math.min(Number(this.setting.reactor_num ?? Math.min(cpus, 8)), this.#workerNum));
   }
@@ -419,9 +446,14 @@ export class Server {
     this.#computeRemoved(true);
     const native = this.#nativeAddon();
     const n = this.#workerNum;
+    const t = this.#taskWorkerNum;
+    const u = this.#userProcesses.length;
+    const slots = n + t + u;
     const process_ = this.mode === SWOOLE_PROCESS;
     const extraFds: number[] = [];
-    const layout: ChildLayout = { shm: FIRST_EXTRA_FD, portFds: [], portNumbers: [], channels: [] };
+    const layout: ChildLayout = { shm: FIRST_EXTRA_FD, portFds: [], portNumbers: [], channels: [], inboxOut: [], inboxIn: [] };
+    const inboxOut: number[] = [];
+    const inboxIn: number[] = [];
     try {
       for (const p of this.ports) {
         if (!process_ && (p.type === SWOOLE_SOCK_TCP || p.type === SWOOLE_SOCK_TCP6)) {
@@ -440,11 +472,11 @@ export class Server {
           this.#socketFiles.push(p.host);
         }
       }
-      const size = sharedBlockSize(n);
+      const size = sharedBlockSize(slots);
       const shmFd = native.createSharedMemory(size);
       this.#cleanups.push(() => native.close(shmFd));
       extraFds.push(shmFd);
-      this.#shared = new SharedStats(native, shmFd, n);
+      this.#shared = new SharedStats(native, shmFd, slots);
       this.#shared.own(-1);
       this.#shared.startTime = nowSec();
       for (const p of this.ports) {
@@ -454,6 +486,20 @@ export class Server {
           layout.portFds.push(FIRST_EXTRA_FD + extraFds.length);
           extraFds.push(p.fd);
         }
+      }
+      // mailbox.ts: one inbox per event/task worker slot and one for the manager (the last).
+      for (let a = 0; a <= n + t; a++) {
+        const [w, r] = native.socketpair('dgram', { sndbuf: INBOX_BUFFER, rcvbuf: INBOX_BUFFER, force: true });
+        this.#cleanups.push(() => {
+          native.close(w);
+          native.close(r);
+        });
+        inboxOut.push(w);
+        inboxIn.push(r);
+        layout.inboxOut.push(FIRST_EXTRA_FD + extraFds.length);
+        extraFds.push(w);
+        layout.inboxIn.push(FIRST_EXTRA_FD + extraFds.length);
+        extraFds.push(r);
       }
       const pairs: [number, number][] = [];
       if (process_) {
@@ -512,31 +558,40 @@ export class Server {
 
     const done = new Promise<boolean>((resolve) => (this.#done = resolve));
     this.manager_pid = process.pid;
+    this.#kind = 'manager';
+    this.#messaging = this.#newMessaging(inboxOut, native.dup(inboxIn[n + t]!), -1);
+    this.#cleanups.push(() => this.#messaging?.close());
     if (process_) {
       this.master_pid = process.pid;
       for (const p of this.ports) await this.#listenPort(p);
     }
     const maxWaitMs = Math.round(Number(this.setting.max_wait_time ?? 3) * 1000);
     const launcher = new WorkerLauncher({
-      workerNum: n,
+      workerNum: slots,
       maxWaitMs,
       parallelReload: true,
+      lateSlotsFrom: n + t,
       standby: this.setting.standby !== false,
       env: { [ENV_ROLE]: '1', [ENV_INDEX]: String(this.#index), [ENV_MANAGER]: String(process.pid), [ENV_LAYOUT]: JSON.stringify(layout) },
       extraFds,
       checkReady: (m) =>
-        m.index === this.#index && m.mode === this.mode && m.ports === this.ports.length && m.workerNum === n
+        m.index === this.#index && m.mode === this.mode && m.ports === this.ports.length && m.workerNum === n && m.taskWorkerNum === t && m.userProcesses === u
           ? null
-          : `server worker built a different server (index ${String(m.index)}, mode ${String(m.mode)}, ${String(m.ports)} ports, worker_num ${String(m.workerNum)}) than the manager (index ${this.#index}, mode ${this.mode}, ${this.ports.length} ports, worker_num ${n}): build servers deterministically, before any branch on the process role`,
+          : `server worker built a different server (index ${String(m.index)}, mode ${String(m.mode)}, ${String(m.ports)} ports, worker_num ${String(m.workerNum)}, task_worker_num ${String(m.taskWorkerNum)}, ${String(m.userProcesses)} user processes) than the manager (index ${this.#index}, mode ${this.mode}, ${this.ports.length} ports, worker_num ${n}, task_worker_num ${t}, ${u} user processes): build servers deterministically, before any branch on the process role`,
       assignMessage: (slot, pids) => ({ t: 'assign', id: slot, pids }),
       onAssigned: () => {
         this.#pids = launcher.pids();
         if (!process_) this.master_pid = this.#pids[0] ?? 0;
       },
       onExit: (slot, pid, code, signal) => {
-        this.#shared?.markExited(slot);
+        const sh = this.#shared!;
+        if (slot >= n && slot < n + t && sh.of(slot, Col.HOLD_SRC) >= 0) {
+          // The task in hand died with its task worker: its caller learns it now (messaging.ts).
+          this.#messaging?.reportLost(sh.of(slot, Col.HOLD_SRC), sh.of(slot, Col.HOLD_ID), sh.of(slot, Col.HOLD_PID), sh.of(slot, Col.HOLD_WAIT) === 1);
+        }
+        sh.markExited(slot);
         this.#pids = launcher.pids();
-        if (this.#dispatcher) this.#dispatcher.workerGone(slot, this.#conns.values());
+        if (this.#dispatcher && slot < n) this.#dispatcher.workerGone(slot, this.#conns.values());
         // S44: any non-zero status or a signal is an abnormal exit.
         if ((code !== null && code !== 0) || signal) {
           process.emitWarning(`worker(pid=${pid}, id=${slot}) abnormal exit, status=${code ?? 0}, signal=${signalNumber(signal)}`, { code: 'SWOOLE_WORKER_ABNORMAL_EXIT', type: 'SwooleWarning' });
@@ -560,6 +615,7 @@ export class Server {
     on('SIGUSR1', () => this.reload());
     on('SIGUSR2', () => this.reload(true));
     this.#state = 'running';
+    this.#messaging.start();
     if (process_) {
       this.#armTimers();
       this.#emit('start');
@@ -615,11 +671,13 @@ export class Server {
     this.#effectiveSetting();
     this.#computeRemoved(false);
     const native = this.#nativeAddon();
-    const shared = new SharedStats(native, child.layout.shm, this.#workerNum);
+    const n = this.#workerNum;
+    const t = this.#taskWorkerNum;
+    const shared = new SharedStats(native, child.layout.shm, n + t + this.#userProcesses.length);
     this.#shared = shared;
     this.manager_pid = child.managerPid;
     const assign = await awaitAssignment(
-      { index: this.#index, mode: this.mode, ports: this.ports.length, workerNum: this.#workerNum },
+      { index: this.#index, mode: this.mode, ports: this.ports.length, workerNum: n, taskWorkerNum: t, userProcesses: this.#userProcesses.length },
       child.managerPid,
       native,
       (pids) => {
@@ -634,13 +692,29 @@ export class Server {
     // S4: in BASE mode the "master" is worker 0; in PROCESS mode the master is the manager here.
     this.master_pid = this.mode === SWOOLE_BASE ? (this.#pids[0] ?? 0) : child.managerPid;
     shared.own(id);
-    this.#threshold = maxRequestThreshold(Number(this.setting.max_request ?? 0), this.setting.max_request_grace === undefined ? undefined : Number(this.setting.max_request_grace), Math.random);
-    process.on('SIGTERM', () => this.#stopWorker(0));
+    this.#kind = id < n ? 'event' : id < n + t ? 'task' : 'user';
     // An uncaught error ends the worker with 255, like a fatal error in a Swoole worker (h1).
     process.on('uncaughtException', (err) => {
       console.error(`PHP Fatal error equivalent: uncaught ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exit(255);
     });
+    // Only this slot reads its inbox; the other reading ends stay with the manager.
+    const layout = child.layout;
+    layout.inboxIn.forEach((fd, a) => {
+      if (a !== id) native.close(fd);
+    });
+    this.#messaging = this.#newMessaging(layout.inboxOut, this.#kind === 'user' ? -1 : layout.inboxIn[id]!, id);
+    if (this.#kind !== 'event') {
+      // Task workers and user processes serve no connections.
+      for (const p of this.ports) {
+        if (p.fd >= 0) native.close(p.fd);
+        p.fd = -1;
+      }
+      if (this.mode === SWOOLE_PROCESS) for (const fd of layout.channels) native.close(fd);
+      return this.#kind === 'task' ? this.#startTaskWorker(id) : this.#startUserProcess(id - n - t);
+    }
+    this.#threshold = maxRequestThreshold(Number(this.setting.max_request ?? 0), this.setting.max_request_grace === undefined ? undefined : Number(this.setting.max_request_grace), Math.random);
+    process.on('SIGTERM', () => this.#stopWorker(0));
     if (this.mode === SWOOLE_PROCESS) {
       const dm = Number(this.setting.dispatch_mode ?? 2);
       this.#remote = new RemoteSessions(native, child.layout.channels[id]!, {
@@ -687,7 +761,105 @@ export class Server {
     }
     this.#emit('workerstart', id);
     this.#remote?.start();
+    this.#messaging.start();
     return new Promise<boolean>(() => {});
+  }
+
+  /** A task worker (S9, S19): onWorkerStart, then tasks, pipe messages and commands from its inbox. */
+  #startTaskWorker(id: number): Promise<boolean> {
+    this.taskworker = true;
+    this.#taskThreshold = maxRequestThreshold(Number(this.setting.task_max_request ?? 0), this.setting.task_max_request_grace === undefined ? undefined : Number(this.setting.task_max_request_grace), Math.random);
+    process.on('SIGTERM', () => this.#stopWorker(0));
+    this.#state = 'running';
+    this.#emit('workerstart', id);
+    this.#messaging!.start();
+    return new Promise<boolean>(() => {});
+  }
+
+  /**
+   * A user process (S40, h12): the Process added at `index` runs its callback here with its
+   * global id. worker_id stays -1; no onWorkerStart. The process ends when the callback is over
+   * and nothing else keeps it alive (then the manager starts it again), or at SIGTERM.
+   */
+  #startUserProcess(index: number): Promise<boolean> {
+    const proc = this.#userProcesses[index]!;
+    const id = this.#workerNum + this.#taskWorkerNum + index;
+    this.worker_id = -1;
+    (proc as { id: number }).id = id;
+    proc.pid = process.pid;
+    this.#state = 'running';
+    // The manager's IPC channel must not keep an idle user process alive.
+    (process.channel as { unref?: () => void } | undefined)?.unref?.();
+    process.once('SIGTERM', () => {
+      // A user's own SIGTERM handler decides; without one the process just ends.
+      if (process.listenerCount('SIGTERM') === 0) void this.#messaging!.mailbox.drained().then(() => process.exit(0));
+    });
+    const cb = proc.callback;
+    if (cb) {
+      const ret = cb(proc);
+      if (ret && typeof (ret as Promise<unknown>).then === 'function') {
+        (ret as Promise<unknown>).then(
+          () => {},
+          (err: unknown) => {
+            throw err;
+          },
+        );
+      }
+    }
+    return new Promise<boolean>(() => {});
+  }
+
+  #newMessaging(outFds: readonly number[], inFd: number, self: number): Messaging {
+    const n = this.#workerNum;
+    const sh = (): SharedStats => this.#shared!;
+    return new Messaging(this.#nativeAddon(), {
+      kind: this.#kind,
+      self,
+      workerNum: n,
+      taskWorkerNum: this.#taskWorkerNum,
+      baseMode: this.mode === SWOOLE_BASE,
+      outFds,
+      inFd,
+      limitBytes: Number(this.setting.pipe_buffer_size ?? 64 << 20),
+      taskIdle: (i) => sh().status(n + i) === WORKER_IDLE,
+      taskQueued: (i) => sh().taskQueued(n + i),
+      taskQueuedAdd: (i, d) => sh().taskQueuedAdd(n + i, d),
+      holding: (src, id, pid, wait) => {
+        const s = sh();
+        s.put(Col.HOLD_ID, id);
+        s.put(Col.HOLD_PID, pid);
+        s.put(Col.HOLD_WAIT, wait ? 1 : 0);
+        s.put(Col.HOLD_SRC, src);
+        // An async onTask keeps its task worker busy until it settles (idle selection, S17).
+        s.setStatus(src >= 0 ? WORKER_BUSY : this.#state === 'stopped' ? WORKER_EXIT : WORKER_IDLE);
+      },
+      hasCallback: (name) => this.#callbacks.has(name),
+      onTask: (taskId, src, data) => {
+        this.#shared?.add(Col.TASKS);
+        const fn = this.#callbacks.get('task')!;
+        const ret = this.#run(fn, [taskId, src, data]);
+        if (ret && typeof (ret as Promise<unknown>).then === 'function') this.#shared?.setStatus(WORKER_BUSY);
+        return ret;
+      },
+      onFinish: (taskId, data) => this.#emit('finish', taskId, data),
+      callFinish: (cb, taskId, data) => void this.#run(cb as Callback, [taskId, data]),
+      onPipeMessage: (src, msg) => this.#emit('pipemessage', src, msg),
+      commands: this.#commands,
+      runCommand: (entry, json) => entry.fn(this, json),
+      afterTask: () => {
+        if (this.#taskThreshold <= 0 || ++this.#tasksDone < this.#taskThreshold) return false;
+        setImmediate(() => this.#stopWorker(0));
+        return true;
+      },
+      warn: (message, code) => process.emitWarning(message, { code: String(code), type: 'SwooleWarning' }),
+      fail: (code) => this.#fail(code),
+      fatal: (err) => {
+        // Like an uncaught error anywhere in a worker: the process ends with 255 (h1).
+        process.nextTick(() => {
+          throw err;
+        });
+      },
+    });
   }
 
   /** S24/h3: true once this worker has served its max_request; it then stops. */
@@ -711,17 +883,21 @@ export class Server {
     this.#remote?.stopReading();
     const sockets = [...this.#conns.values()].map((c) => c.socket);
     for (const c of [...this.#conns.values()]) this.#closeConn(c, -1, false);
-    this.#emit('workerstop', this.worker_id);
-    this.#shared?.setStatus(WORKER_EXIT);
-    this.#remote?.flush();
     const deadline = Date.now() + Math.max(100, Number(this.setting.max_wait_time ?? 3) * 1000);
+    // A task worker first finishes the task in hand (and what it already took), then stops.
+    const finishing = this.#messaging ? this.#messaging.stop() : Promise.resolve();
+    void finishing.then(() => {
+      this.#emit('workerstop', this.worker_id);
+      this.#shared?.setStatus(WORKER_EXIT);
+      this.#remote?.flush();
+      setImmediate(leave);
+    });
     const leave = (): void => {
       // Wait until what was written (and the FIN) reached the kernel, not for the peers to close.
       const pending = sockets.some((s) => !s.destroyed && !s.writableFinished) || (this.#remote?.pendingOut ?? 0) > 0;
       if (pending && Date.now() < deadline) setTimeout(leave, 1);
       else process.exit(code);
     };
-    setImmediate(leave);
   }
 
   /** A failed start() is final (Swoole exits): the bound fds are closed. */
@@ -1059,6 +1235,91 @@ export class Server {
     return r;
   }
 
+  // ---- tasks, pipe messages, user processes, commands (messaging.ts) ----
+
+  #msg(): Messaging | null {
+    if (this.#state !== 'running' || !this.#messaging) {
+      this.#fail(ErrorCode.WRONG_OPERATION);
+      return null;
+    }
+    return this.#messaging;
+  }
+
+  /**
+   * S16–S18: sends a task; returns its id (per-process counter from 0) or false. `dst` is a
+   * task-worker index, negative to let the server pick an idle one. `cb` replaces onFinish
+   * for this task. From the manager or a user process the task is one-way.
+   */
+  task(data: unknown, dst = -1, cb?: FinishCallback | null): number | false {
+    return this.#msg()?.task(data, dst, cb) ?? false;
+  }
+
+  /** S21: the task's first result, or false after `timeout` seconds (late results are dropped). Event workers only. */
+  taskwait(data: unknown, timeout = 0.5, dst = -1): Promise<unknown> {
+    return this.#msg()?.taskwait(data, timeout, dst) ?? Promise.resolve(false);
+  }
+
+  /** S22: results keyed by input position; tasks that failed or timed out are omitted. */
+  taskWaitMulti(tasks: unknown[], timeout = 0.5): Promise<Record<number, unknown> | false> {
+    return (this.#msg()?.waitMany('taskWaitMulti', tasks, timeout, false) ?? Promise.resolve(false)) as Promise<Record<number, unknown> | false>;
+  }
+
+  /** S22: like taskWaitMulti, with false in place of a failed or timed-out task. */
+  taskCo(tasks: unknown[], timeout = 0.5): Promise<unknown[] | false> {
+    return (this.#msg()?.waitMany('taskCo', tasks, timeout, true) ?? Promise.resolve(false)) as Promise<unknown[] | false>;
+  }
+
+  /** S20: in a task worker's onTask, sends a result to the task's caller (may be called more than once). */
+  finish(data: unknown): boolean {
+    return this.#msg()?.finish(data) ?? false;
+  }
+
+  /** S14: a message for onPipeMessage in worker `dstWorkerId` (event or task worker, not this one). */
+  sendMessage(message: unknown, dstWorkerId: number): boolean {
+    return this.#msg()?.sendMessage(message, dstWorkerId) ?? false;
+  }
+
+  /**
+   * S40: a user process for the server's lifetime; returns its 0-based index. Its global id is
+   * worker_num + task_worker_num + index. Before start() only.
+   */
+  addProcess(proc: Process): number | false {
+    if (!(proc instanceof Process)) throw new TypeError('addProcess() takes a Swoole\\Process (reference/process) object');
+    if (this.#state !== 'created') {
+      process.emitWarning('server is running, cannot add process', { code: String(ErrorCode.WRONG_OPERATION), type: 'SwooleWarning' });
+      return this.#fail(ErrorCode.WRONG_OPERATION);
+    }
+    if (!proc.callback) throw new TypeError('addProcess() needs a Process built with a callback');
+    this.#userProcesses.push(proc);
+    return this.#userProcesses.length - 1;
+  }
+
+  /** S41/h13: registers a command for the process types in `types` (SWOOLE_SERVER_COMMAND_*). */
+  addCommand(name: string, types: number, fn: (server: Server, data: string) => unknown): boolean {
+    if (this.#state !== 'created') {
+      process.emitWarning("Server::addCommand(): server is running, can't add command", { code: String(ErrorCode.WRONG_OPERATION), type: 'SwooleWarning' });
+      return this.#fail(ErrorCode.WRONG_OPERATION);
+    }
+    if (typeof fn !== 'function') throw new TypeError('addCommand() needs a callable');
+    if (!Number.isInteger(types) || types <= 0 || types & ~(2 | 4 | 8 | 16 | 32)) return this.#fail(ErrorCode.INVALID_PARAMS);
+    if (types & 4) {
+      process.emitWarning('only support worker/task_worker process', { code: String(ErrorCode.OPERATION_NOT_SUPPORT), type: 'SwooleWarning' });
+      return this.#fail(ErrorCode.OPERATION_NOT_SUPPORT);
+    }
+    const key = String(name);
+    if (this.#commands.has(key)) return false;
+    this.#commands.set(key, { types, fn: fn as CommandEntry['fn'] });
+    return true;
+  }
+
+  /**
+   * S41/h13: runs command `name` in process `processId` of `processType` with `data` (JSON);
+   * resolves the handler's string, JSON-decoded when `jsonDecode`. From the master only.
+   */
+  command(name: string, processId: number, processType: number, data: unknown, jsonDecode = true): Promise<unknown> {
+    return this.#msg()?.command(name, processId, processType, data, jsonDecode) ?? Promise.resolve(false);
+  }
+
   stats(): Record<string, number> | false {
     if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
     const fds = [...this.#conns.values()].map((c) => c.session.socketFd);
@@ -1067,11 +1328,16 @@ export class Server {
     const sh = this.#shared;
     if (sh) {
       const inWorker = this.#role === 'worker';
+      const n = this.#workerNum;
+      const t = this.#taskWorkerNum;
+      let tasking = 0;
+      for (let i = n; i < n + t; i++) tasking += Math.max(0, sh.taskQueued(i));
       return sh.totals().snapshot({
-        workerNum: this.#workerNum,
-        taskWorkerNum: 0,
-        userWorkerNum: 0,
-        idleWorkerNum: sh.idleWorkers(),
+        workerNum: n,
+        taskWorkerNum: t,
+        userWorkerNum: this.#userProcesses.length,
+        idleWorkerNum: sh.idleWorkers(0, n),
+        task: { idleWorkerNum: sh.idleWorkers(n, n + t), taskingNum: tasking, taskCount: sh.sum(Col.TASKS, n, n + t) },
         worker: {
           requestCount: inWorker ? sh.mine(Col.W_REQUEST) : 0,
           responseCount: inWorker ? sh.mine(Col.W_RESPONSE) : 0,
@@ -1149,7 +1415,7 @@ export class Server {
 
   /** S9: false outside a running worker. */
   getWorkerId(): number | false {
-    if (this.#state !== 'running' || this.#role === 'manager') return false;
+    if (this.#state !== 'running' || this.#role === 'manager' || this.#kind === 'user') return false;
     return this.#role === 'single' ? 0 : this.worker_id;
   }
 
@@ -1157,7 +1423,7 @@ export class Server {
     if (this.#state !== 'running') return false;
     if (this.#role === 'single') return workerId === -1 || workerId === 0 ? process.pid : false;
     if (workerId === -1) return this.#role === 'worker' ? process.pid : false;
-    if (!Number.isInteger(workerId) || workerId < 0 || workerId >= this.#workerNum) return false;
+    if (!Number.isInteger(workerId) || workerId < 0 || workerId >= this.#slotCount()) return false;
     if (this.#role === 'worker' && workerId === this.worker_id) return process.pid;
     return this.#pids[workerId] ?? false;
   }
@@ -1167,8 +1433,13 @@ export class Server {
     if (this.#state !== 'running') return false;
     if (this.#role === 'single') return workerId === -1 || workerId === 0 ? 1 : false;
     const id = workerId === -1 ? (this.#role === 'worker' ? this.worker_id : -1) : workerId;
-    if (!Number.isInteger(id) || id < 0 || id >= this.#workerNum) return false;
+    if (!Number.isInteger(id) || id < 0 || id >= this.#slotCount()) return false;
     return this.#shared!.status(id) || false;
+  }
+
+  /** S9: event workers, task workers, user processes. */
+  #slotCount(): number {
+    return this.#workerNum + this.#taskWorkerNum + this.#userProcesses.length;
   }
 
   /**
@@ -1186,7 +1457,13 @@ export class Server {
         return this.#fail(ErrorCode.WRONG_OPERATION);
       }
     }
-    if (!onlyTaskWorkers) this.#launcher?.reload();
+    // S25/S26, h2: SIGUSR1 restarts every event and task worker at once, SIGUSR2 only the task
+    // workers; user processes are never reloaded (S40).
+    const n = this.#workerNum;
+    const t = this.#taskWorkerNum;
+    const slots: number[] = [];
+    for (let i = onlyTaskWorkers ? n : 0; i < n + t; i++) slots.push(i);
+    if (slots.length) this.#launcher?.reload(slots);
     return true; // h2: a reload absorbed by one in progress still answers true
   }
 

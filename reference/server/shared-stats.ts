@@ -31,9 +31,15 @@ export const Col = {
   /** PROCESS worker progress on its channel: the datagram in hand and records taken from it. */
   CHAN_SEQ: 14,
   CHAN_DONE: 15,
+  /** Task workers: tasks run (task_count), and the task in hand (src -1: none) for the manager's loss report. */
+  TASKS: 16,
+  HOLD_SRC: 17,
+  HOLD_ID: 18,
+  HOLD_PID: 19,
+  HOLD_WAIT: 20,
 } as const;
 
-const ROW_WORDS = 16;
+const ROW_WORDS = 24;
 const HEADER_WORDS = 8;
 /** Header words (int64 / float64). */
 const H_SESSION = 0;
@@ -46,8 +52,14 @@ export const WORKER_BUSY = 1;
 export const WORKER_IDLE = 2;
 export const WORKER_EXIT = 3;
 
+/** Words before the session table: header, one row per process role, one task-queue counter per slot. */
+function wordsBeforeSlots(workerNum: number): number {
+  return HEADER_WORDS + ROW_WORDS * (workerNum + 1) + workerNum;
+}
+
+/** `workerNum`: every slot (event workers, task workers, user processes). */
 export function sharedBlockSize(workerNum: number): number {
-  return (HEADER_WORDS + ROW_WORDS * (workerNum + 1)) * 8 + SESSION_SLOTS * 4;
+  return wordsBeforeSlots(workerNum) * 8 + SESSION_SLOTS * 4;
 }
 
 export class SharedStats {
@@ -56,6 +68,8 @@ export class SharedStats {
   readonly #f: Float64Array;
   readonly #i: BigInt64Array;
   readonly #slots: Uint32Array;
+  readonly #queued: BigInt64Array;
+  readonly #queuedWord: number;
   readonly #native: NativeAddon;
   /** Offset of the row this process writes. */
   #row = 0;
@@ -65,10 +79,12 @@ export class SharedStats {
     this.#native = native;
     const size = sharedBlockSize(workerNum);
     this.#buf = native.mapSharedMemory(fd, size);
-    const wordsEnd = (HEADER_WORDS + ROW_WORDS * (workerNum + 1)) * 8;
+    const wordsEnd = wordsBeforeSlots(workerNum) * 8;
     this.#f = new Float64Array(this.#buf, 0, wordsEnd / 8);
     this.#i = new BigInt64Array(this.#buf, 0, HEADER_WORDS);
     this.#slots = new Uint32Array(this.#buf, wordsEnd, SESSION_SLOTS);
+    this.#queuedWord = HEADER_WORDS + ROW_WORDS * (workerNum + 1);
+    this.#queued = new BigInt64Array(this.#buf, this.#queuedWord * 8, workerNum);
   }
 
   /** Which row this process writes: -1 = master/manager, else the worker slot. */
@@ -80,6 +96,7 @@ export class SharedStats {
       this.#f[this.#row + Col.W_DISPATCH] = 0;
       this.#f[this.#row + Col.PID] = process.pid;
       this.#f[this.#row + Col.STATUS] = WORKER_IDLE;
+      this.#f[this.#row + Col.HOLD_SRC] = -1;
     }
   }
 
@@ -174,10 +191,26 @@ export class SharedStats {
     return out.sort((a, b) => a - b);
   }
 
-  /** Workers whose status is IDLE. */
-  idleWorkers(): number {
+  /** Slots in [from, to) whose status is IDLE. */
+  idleWorkers(from = 0, to = this.workerNum): number {
     let n = 0;
-    for (let s = 0; s < this.workerNum; s++) if (this.status(s) === WORKER_IDLE) n++;
+    for (let s = from; s < to; s++) if (this.status(s) === WORKER_IDLE) n++;
+    return n;
+  }
+
+  /** Tasks sent to slot `slot` that its onTask has not started (updated atomically by every sender). */
+  taskQueued(slot: number): number {
+    return Number(this.#queued[slot]);
+  }
+
+  taskQueuedAdd(slot: number, delta: number): void {
+    this.#native.atomicAdd(this.#buf, this.#queuedWord + slot, delta);
+  }
+
+  /** Sum of `col` over slots [from, to). */
+  sum(col: number, from: number, to: number): number {
+    let n = 0;
+    for (let s = from; s < to; s++) n += this.of(s, col);
     return n;
   }
 }

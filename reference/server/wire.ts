@@ -21,6 +21,9 @@ export interface ChildLayout {
   portNumbers: number[];
   /** PROCESS: per worker slot, the worker end of its channel. */
   channels: number[];
+  /** mailbox.ts: per address (event workers, task workers, then the manager), the sending end and the reading end of its inbox. */
+  inboxOut: number[];
+  inboxIn: number[];
 }
 
 export interface ChildInfo {

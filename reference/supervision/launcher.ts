@@ -15,6 +15,8 @@ export interface LauncherHooks {
   /** max_wait_time in ms; 0 = never SIGKILL. */
   maxWaitMs: number;
   parallelReload?: boolean;
+  /** See SupervisorOptions.lateSlotsFrom. */
+  lateSlotsFrom?: number;
   standby: boolean;
   /** Marker variables every child gets on top of process.env. */
   env: Record<string, string>;
@@ -53,7 +55,7 @@ export class WorkerLauncher {
 
   constructor(hooks: LauncherHooks) {
     this.#h = hooks;
-    this.#state = new SupervisorState({ workerNum: hooks.workerNum, maxWaitMs: hooks.maxWaitMs, parallelReload: hooks.parallelReload });
+    this.#state = new SupervisorState({ workerNum: hooks.workerNum, maxWaitMs: hooks.maxWaitMs, parallelReload: hooks.parallelReload, lateSlotsFrom: hooks.lateSlotsFrom });
     this.done = new Promise((resolve) => (this.#finished = resolve));
   }
 
@@ -78,10 +80,10 @@ export class WorkerLauncher {
     this.#apply({ t: 'shutdown' });
   }
 
-  /** False while a reload runs. */
-  reload(): boolean {
+  /** False while a reload runs. `slots`: only these (default: all). */
+  reload(slots?: readonly number[]): boolean {
     if (this.#state.reloading || this.#state.phase !== 'running') return false;
-    this.#apply({ t: 'reload' });
+    this.#apply({ t: 'reload', slots });
     return true;
   }
 

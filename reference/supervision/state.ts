@@ -23,7 +23,7 @@ export type SupervisorEvent =
   | { t: 'spawned'; slot: number; pid: number }
   | { t: 'exited'; pid: number; now: number }
   | { t: 'exiting'; pid: number; now: number }
-  | { t: 'reload' }
+  | { t: 'reload'; slots?: readonly number[] }
   | { t: 'shutdown' }
   | { t: 'detach'; pid: number }
   | { t: 'timer'; kind: TimerKind };
@@ -50,6 +50,11 @@ export interface SupervisorOptions {
    * Pool reloads in id order). Each exit is still answered by an immediate respawn.
    */
   parallelReload?: boolean;
+  /**
+   * Slots from this one on (the Server's user processes, observed h12) get their SIGTERM at
+   * shutdown only once every other process is gone. Default: none.
+   */
+  lateSlotsFrom?: number;
 }
 
 export type Phase = 'idle' | 'running' | 'stopping' | 'finished';
@@ -61,6 +66,8 @@ export class SupervisorState {
   readonly #window: number;
   readonly #maxBackoff: number;
   readonly #parallelReload: boolean;
+  readonly #lateFrom: number;
+  #lateSignalled = false;
   phase: Phase = 'idle';
   /** Current pid per slot (null while a spawn is pending). */
   readonly slots: (number | null)[];
@@ -81,6 +88,7 @@ export class SupervisorState {
     this.#window = o.crashWindowMs ?? 10_000;
     this.#maxBackoff = o.maxBackoffMs ?? 1000;
     this.#parallelReload = o.parallelReload ?? false;
+    this.#lateFrom = o.lateSlotsFrom ?? o.workerNum;
     this.slots = Array.from({ length: o.workerNum }, () => null);
     this.#exitTimes = Array.from({ length: o.workerNum }, () => []);
   }
@@ -115,7 +123,7 @@ export class SupervisorState {
         if (this.detached.has(e.pid) || this.slotOf(e.pid) < 0) return [];
         return this.#exited(e.pid, e.now, true);
       case 'reload':
-        return this.#reload();
+        return this.#reload(e.slots);
       case 'shutdown':
         return this.#shutdown();
       case 'detach': {
@@ -165,16 +173,30 @@ export class SupervisorState {
       }
       if (this.#reloadQueue.length === 0) this.#reloading = false;
     }
-    if (this.phase === 'stopping' && this.livePids().length === 0) {
-      this.phase = 'finished';
-      out.push({ t: 'finished' });
+    if (this.phase === 'stopping') {
+      if (this.livePids().length === 0) {
+        this.phase = 'finished';
+        out.push({ t: 'finished' });
+      } else out.push(...this.#signalLate());
     }
     return out;
   }
 
-  #reload(): SupervisorCommand[] {
+  /** Shutdown: once only the late slots are left, they get their SIGTERM. */
+  #signalLate(): SupervisorCommand[] {
+    if (this.#lateSignalled) return [];
+    const late = new Set(this.slots.slice(this.#lateFrom).filter((p): p is number => p !== null));
+    if (this.livePids().some((p) => !late.has(p))) return [];
+    this.#lateSignalled = true;
+    const out: SupervisorCommand[] = [...late].map((pid) => ({ t: 'kill', pid, signal: 'SIGTERM' }));
+    if (out.length && this.#maxWaitMs > 0) out.push({ t: 'arm', kind: 'shutdown-kill', ms: this.#maxWaitMs });
+    return out;
+  }
+
+  /** `only`: the slots to reload (the Server's task workers for SIGUSR2); default every slot. */
+  #reload(only?: readonly number[]): SupervisorCommand[] {
     if (this.phase !== 'running' || this.#reloading) return [];
-    this.#reloadQueue = this.slots.filter((p): p is number => p !== null);
+    this.#reloadQueue = this.slots.filter((p, slot): p is number => p !== null && (only ? only.includes(slot) : true));
     if (this.#reloadQueue.length === 0) return [];
     this.#reloading = true;
     const first = this.#parallelReload ? this.#reloadQueue : [this.#reloadQueue[0]!];
@@ -197,7 +219,10 @@ export class SupervisorState {
       this.phase = 'finished';
       return [{ t: 'finished' }];
     }
-    const out: SupervisorCommand[] = live.map((pid) => ({ t: 'kill', pid, signal: 'SIGTERM' }));
+    const late = new Set(this.slots.slice(this.#lateFrom));
+    const early = live.filter((p) => !late.has(p));
+    if (early.length === 0) return this.#signalLate();
+    const out: SupervisorCommand[] = early.map((pid) => ({ t: 'kill', pid, signal: 'SIGTERM' }));
     if (this.#maxWaitMs > 0) out.push({ t: 'arm', kind: 'shutdown-kill', ms: this.#maxWaitMs });
     return out;
   }

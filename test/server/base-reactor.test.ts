@@ -423,11 +423,17 @@ t.test('clause:server.base.mode — the constructor accepts BASE and PROCESS onl
     t.throws(() => new Server('127.0.0.1', 0, mode), { code: ErrorCode.INVALID_PARAMS }, `mode ${mode}`);
   }
   // PROCESS and multi-worker modes run worker processes (test/server/multi-process.test.ts);
-  // what this reference still refuses is task workers, and UDP with worker processes.
+  // task workers need onTask (S8); task_ipc_mode 2/4 and UDP with worker processes are refused.
   const tasks = new Server('127.0.0.1', 0);
   tasks.on('receive', () => {});
   tasks.set({ task_worker_num: 1 });
-  await t.rejects(tasks.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'task workers: refused, port released');
+  await t.rejects(tasks.start(), { code: ErrorCode.SERVER_INVALID_CALLBACK, message: "require 'onTask' callback" }, 'task workers without onTask: refused');
+  t.equal(tasks.ports[0]!.fd, -1, 'and the port is released');
+  const queue = new Server('127.0.0.1', 0);
+  queue.on('receive', () => {});
+  queue.on('task', () => {});
+  queue.set({ task_worker_num: 1, task_ipc_mode: 2 });
+  await t.rejects(queue.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'task_ipc_mode 2: refused');
   const udp = new Server('127.0.0.1', 0, 2, SWOOLE_SOCK_UDP);
   udp.on('packet', () => {});
   await t.rejects(udp.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'UDP in PROCESS mode: refused');
