@@ -1,16 +1,17 @@
 /**
  * The servers the server-tasks bench drives (ours; the master, manager and every worker run this
- * file). BENCH_TARGET = base | process, BENCH_MODE:
+ * file). BENCH_REPEAT rounds run back to back in one server, one result line each.
+ * BENCH_TARGET = base | process, BENCH_MODE:
  * - taskwait: worker_num 1, task_worker_num 1; event worker 0 runs BENCH_WARMUP + BENCH_SAMPLES
  *   sequential `await taskwait('x'+i, 1.0)` against an onTask that returns its data and prints
  *   every sample's round trip (µs);
  * - task: worker_num 1, task_worker_num 2; event worker 0 keeps BENCH_INFLIGHT task()s
- *   outstanding (dst -1), each onFinish sends the next; finishes/s over BENCH_MS after
- *   BENCH_WARMUP_MS;
+ *   outstanding (dst -1), each onFinish sends the next; finishes/s over BENCH_MS per
+ *   round after BENCH_WARMUP_MS;
  * - message: worker_num 2; worker 0 sendMessage()s 1 KiB strings to worker 1 with the same ack
  *   window as the plain-Node relay baseline (server-tasks-baselines.ts), msgs/s of BENCH_COUNT
  *   after BENCH_WARMUP.
- * Prints JSON lines: {"ev":"result",...} once, {"ev":"error","reason"} when a call fails. The
+ * Prints JSON lines: {"ev":"result",...} per round, {"ev":"error","reason"} when a call fails. The
  * bench SIGTERMs the master when it has the result.
  */
 import { Server } from '../reference/server/server.ts';
@@ -21,18 +22,10 @@ const target = process.env.BENCH_TARGET ?? 'base';
 const mode = process.env.BENCH_MODE ?? 'taskwait';
 const num = (k: string, d: number): number => Number(process.env[k] ?? d);
 const say = (o: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(o) + '\n');
+/** Rounds measured in this one server (its start-up costs ~2 s, so rounds share it). */
+const repeat = num('BENCH_REPEAT', 3);
 
-/** The task/message surface this app uses (typed here so the harness compiles before it lands). */
-interface TaskServer {
-  taskworker: boolean;
-  worker_id: number;
-  task(data: unknown, dst?: number): number | false;
-  taskwait(data: unknown, timeout?: number, dst?: number): Promise<unknown>;
-  sendMessage(message: unknown, dst: number): boolean;
-  getLastError(): number;
-}
-const real = new Server('127.0.0.1', 0, target === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE);
-const server = real as unknown as TaskServer & Server;
+const server = new Server('127.0.0.1', 0, target === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE);
 server.set({ worker_num: mode === 'message' ? 2 : 1, task_worker_num: mode === 'taskwait' ? 1 : mode === 'task' ? 2 : 0 });
 // A listening port is required; nobody connects.
 server.on('receive', () => {});
@@ -48,15 +41,18 @@ async function taskwaitRun(): Promise<void> {
   if (!(await ready(0))) return;
   const warmup = num('BENCH_WARMUP', 2000);
   const samples = num('BENCH_SAMPLES', 20000);
-  const lat: number[] = [];
-  for (let i = 0; i < warmup + samples; i++) {
-    const t0 = performance.now();
-    const r = await server.taskwait('x' + i, 1.0);
-    const us = (performance.now() - t0) * 1000;
-    if (r !== 'x' + i) return say({ ev: 'error', reason: `taskwait #${i} returned ${JSON.stringify(r)} (lastError ${server.getLastError()})` });
-    if (i >= warmup) lat.push(Math.round(us * 100) / 100);
+  let i = 0;
+  for (let round = 0; round < repeat; round++) {
+    const lat: number[] = [];
+    for (let k = 0; k < (round === 0 ? warmup : 0) + samples; k++, i++) {
+      const t0 = performance.now();
+      const r = await server.taskwait('x' + i, 1.0);
+      const us = (performance.now() - t0) * 1000;
+      if (r !== 'x' + i) return say({ ev: 'error', reason: `taskwait #${i} returned ${JSON.stringify(r)} (lastError ${server.getLastError()})` });
+      if (round > 0 || k >= warmup) lat.push(Math.round(us * 100) / 100);
+    }
+    say({ ev: 'result', lat });
   }
-  say({ ev: 'result', lat });
 }
 
 let counting = false;
@@ -76,12 +72,14 @@ async function taskRun(): Promise<void> {
   for (let i = 0; i < inflight && running; i++) sendTask();
   await new Promise((r) => setTimeout(r, num('BENCH_WARMUP_MS', 300)));
   counting = true;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, num('BENCH_MS', 1500)));
-  const ms = performance.now() - t0;
+  for (let round = 0; round < repeat && running; round++) {
+    finished = 0;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, num('BENCH_MS', 1000)));
+    say({ ev: 'result', rate: (finished / (performance.now() - t0)) * 1000 });
+  }
   counting = false;
   running = false;
-  say({ ev: 'result', rate: (finished / ms) * 1000 });
 }
 
 // message: worker 0 is the sender (A), worker 1 the receiver (B). Either may start first, so
@@ -110,18 +108,18 @@ function startPhase(n: number): void {
   pump();
 }
 
-server.on('workerStart', (s: TaskServer, id: number) => {
+server.on('workerStart', (s: Server, id: number) => {
   if (s.taskworker) return;
   if (mode === 'taskwait' && id === 0) void taskwaitRun();
   if (mode === 'task' && id === 0) void taskRun();
   if (mode === 'message') s.sendMessage(id === 0 ? 'hello' : 'ready', id === 0 ? 1 : 0);
 });
-server.on('task', (_s: TaskServer, _taskId: number, _src: number, data: unknown) => data);
+server.on('task', (_s: Server, _taskId: number, _src: number, data: unknown) => data);
 server.on('finish', () => {
   if (counting) finished++;
   if (running) sendTask();
 });
-server.on('pipeMessage', (s: TaskServer, _src: number, m: unknown) => {
+server.on('pipeMessage', (s: Server, _src: number, m: unknown) => {
   if (s.worker_id === 1) {
     if (m === 'hello') s.sendMessage('ready', 0);
     else if (typeof m === 'string' && m.length === 1024 && ++got % ACK === 0) s.sendMessage(got, 0);
@@ -134,8 +132,8 @@ server.on('pipeMessage', (s: TaskServer, _src: number, m: unknown) => {
   }
   acked = m as number;
   if (acked < total) return pump();
-  if (phase++ === 0) startPhase(num('BENCH_COUNT', 102400));
-  else say({ ev: 'result', rate: num('BENCH_COUNT', 102400) / ((performance.now() - t0) / 1000) });
+  if (phase > 0) say({ ev: 'result', rate: num('BENCH_COUNT', 102400) / ((performance.now() - t0) / 1000) });
+  if (phase++ < repeat) startPhase(num('BENCH_COUNT', 102400));
 });
 
-await real.start();
+await server.start();

@@ -1,6 +1,7 @@
 /**
  * Server tasks and pipe messages, ours (BASE and PROCESS) next to plain-Node baselines in one
- * run, ROUNDS rounds in a rotating order (the machine is shared):
+ * run. Each target runs ROUNDS rounds: ours in one server (a start-up costs ~2 s with tsx, so
+ * rounds run back to back in it), the baselines with fresh children each round:
  * 1. taskwait round trip, trivial onTask (worker_num 1, task_worker_num 1, sequential
  *    `await taskwait('x'+i, 1.0)` in the event worker) vs a process.send ping-pong with a forked
  *    child and an 8-byte ping-pong over a unix stream socket: median and p99 of every sample.
@@ -11,8 +12,8 @@
  * Real Swoole 6.2.1 numbers (swoole-observed.md, issue 7) are printed as reference rows; they are
  * means over 10k/20k calls, not medians, and were not measured in this run. Real Swoole runs here
  * only when `php -m` lists swoole (bench/swoole-tasks.php).
- * Env: SERVER_TASKS_ROUNDS (3), SERVER_TASKS_SAMPLES (20000), SERVER_TASKS_MS (1500),
- * SERVER_TASKS_INFLIGHT (500), SERVER_TASKS_COUNT (102400), SERVER_TASKS_ONLY (taskwait|task|message),
+ * Env: SERVER_TASKS_ROUNDS (3), SERVER_TASKS_SAMPLES (10000), SERVER_TASKS_MS (1000),
+ * SERVER_TASKS_INFLIGHT (500), SERVER_TASKS_COUNT (51200), SERVER_TASKS_ONLY (taskwait|task|message),
  * SERVER_TASKS_CPU_PROF (a directory: ours run with --cpu-prof there, master and workers).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,11 +23,11 @@ import { Server } from '../reference/server/server.ts';
 import { ACK, echoThroughput, pingIpc, pingUnix, relay } from './server-tasks-baselines.ts';
 
 const ROUNDS = Number(process.env.SERVER_TASKS_ROUNDS ?? 3);
-const SAMPLES = Number(process.env.SERVER_TASKS_SAMPLES ?? 20000);
+const SAMPLES = Number(process.env.SERVER_TASKS_SAMPLES ?? 10000);
 const WARMUP = Math.max(500, Math.floor(SAMPLES / 10));
-const MS = Number(process.env.SERVER_TASKS_MS ?? 1500);
+const MS = Number(process.env.SERVER_TASKS_MS ?? 1000);
 const INFLIGHT = Number(process.env.SERVER_TASKS_INFLIGHT ?? 500);
-const COUNT = Math.ceil(Number(process.env.SERVER_TASKS_COUNT ?? 102400) / ACK) * ACK;
+const COUNT = Math.ceil(Number(process.env.SERVER_TASKS_COUNT ?? 51200) / ACK) * ACK;
 const MSG_WARMUP = Math.ceil(COUNT / 4 / ACK) * ACK;
 const ONLY = process.env.SERVER_TASKS_ONLY;
 const PROF = process.env.SERVER_TASKS_CPU_PROF;
@@ -56,20 +57,30 @@ function oursMissing(): string | null {
  * error line, SIGTERM the master and wait for the whole tree. A run that hangs is killed after
  * a deadline and reported as an error.
  */
-function runOurs(target: 'base' | 'process', mode: Mode): Promise<Line> {
+function runOurs(target: 'base' | 'process', mode: Mode): Promise<Line[]> {
   const execArgv = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
   const env = {
     ...process.env, BENCH_TARGET: target, BENCH_MODE: mode, BENCH_WARMUP: String(mode === 'message' ? MSG_WARMUP : WARMUP),
     BENCH_SAMPLES: String(SAMPLES), BENCH_MS: String(MS), BENCH_INFLIGHT: String(INFLIGHT), BENCH_COUNT: String(COUNT),
+    BENCH_REPEAT: String(ROUNDS),
     // Workers re-run the entry script with the master's execArgv; NODE_OPTIONS reaches them either way.
     ...(PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${execArgv.join(' ')}`.trim() } : {}),
   };
-  const app = spawn(process.execPath, ['--import=tsx', appPath], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  return new Promise<Line>((resolve) => {
-    let answer: Line | null = null;
-    const finish = (l: Line): void => {
-      if (answer) return;
-      answer = l;
+  const app = spawn(process.execPath, ['--import=tsx', appPath], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Warnings (e.g. 9007 "No idle task worker", rate-limited) are collected and listed once at the end.
+  createInterface({ input: app.stderr! }).on('line', (s) => {
+    if (s.includes('--trace-warnings')) return;
+    const k = `${target} ${mode}: ${s.replace(/^\(node:\d+\) /, '')}`;
+    stderrSeen.set(k, (stderrSeen.get(k) ?? 0) + 1);
+  });
+  return new Promise<Line[]>((resolve) => {
+    const results: Line[] = [];
+    let failure: Line | null = null;
+    let done = false;
+    const finish = (l?: Line): void => {
+      if (l) failure ??= l;
+      if (done) return;
+      done = true;
       try {
         process.kill(app.pid!, 'SIGTERM');
       } catch {
@@ -86,8 +97,9 @@ function runOurs(target: 'base' | 'process', mode: Mode): Promise<Line> {
       } catch {
         return; // a worker's stray output
       }
-      if (l.ev === 'result' || l.ev === 'error') {
-        finish(l);
+      if (l.ev === 'result') results.push(l);
+      if (l.ev === 'error' || results.length === ROUNDS) {
+        finish(l.ev === 'error' ? l : undefined);
         killer ??= setTimeout(() => {
           try {
             process.kill(-app.pid!, 'SIGKILL');
@@ -107,27 +119,39 @@ function runOurs(target: 'base' | 'process', mode: Mode): Promise<Line> {
         // the group is empty
       }
       if (killer) clearTimeout(killer);
-      resolve(answer ?? { ev: 'error', reason: `${target} ${mode}: exited (${code ?? sig}) without a result` });
+      if (!done) failure ??= { ev: 'error', reason: `${target} ${mode}: exited (${code ?? sig}) after ${results.length} of ${ROUNDS} results` };
+      resolve(failure ? [failure] : results);
     });
   });
 }
 
-type Target<T> = { name: string; run: () => Promise<T> };
+const stderrSeen = new Map<string, number>();
 
-/** ROUNDS rounds of every target in a rotating order; a target that fails once is dropped with its reason. */
+type Target<T> = { name: string; run: () => Promise<T[]> };
+
+/** Every target's ROUNDS results, or why it has none. */
 async function rounds<T>(targets: Target<T>[]): Promise<Map<string, T[] | string>> {
-  const out = new Map<string, T[] | string>(targets.map((t) => [t.name, []]));
-  for (let i = 0; i < ROUNDS; i++) for (let k = 0; k < targets.length; k++) {
-    const t = targets[(i + k) % targets.length]!;
-    const got = out.get(t.name)!;
-    if (typeof got === 'string') continue;
+  const out = new Map<string, T[] | string>();
+  for (const t of targets) {
     try {
-      got.push(await t.run());
+      out.set(t.name, await t.run());
     } catch (e) {
       out.set(t.name, (e as Error).message);
     }
   }
   return out;
+}
+
+/** A baseline's ROUNDS rounds, one after another. */
+function times<T>(name: string, once: () => Promise<T>): Target<T> {
+  return {
+    name,
+    run: async () => {
+      const xs: T[] = [];
+      for (let i = 0; i < ROUNDS; i++) xs.push(await once());
+      return xs;
+    },
+  };
 }
 
 const missing = oursMissing();
@@ -137,9 +161,9 @@ function ours<T>(target: 'base' | 'process', mode: Mode, pick: (l: Line) => T): 
     name: `ours ${target.toUpperCase()}`,
     run: async () => {
       if (missing) throw new Error(missing);
-      const l = await runOurs(target, mode);
-      if (l.ev !== 'result') throw new Error(l.reason ?? 'no result');
-      return pick(l);
+      const ls = await runOurs(target, mode);
+      if (ls[0]?.ev !== 'result') throw new Error(ls[0]?.reason ?? 'no result');
+      return ls.map(pick);
     },
   };
 }
@@ -153,8 +177,8 @@ if (want('taskwait')) {
   const res = await rounds<number[]>([
     ours('base', 'taskwait', (l) => l.lat!),
     ours('process', 'taskwait', (l) => l.lat!),
-    { name: 'node process.send ping-pong (fork)', run: () => pingIpc(WARMUP, SAMPLES) },
-    { name: 'unix stream ping-pong (net, 2 processes)', run: () => pingUnix(WARMUP, SAMPLES) },
+    times('node process.send ping-pong (fork)', () => pingIpc(WARMUP, SAMPLES)),
+    times('unix stream ping-pong (net, 2 processes)', () => pingUnix(WARMUP, SAMPLES)),
   ]);
   const med = new Map<string, number>();
   for (const [k, v] of res) if (typeof v !== 'string') med.set(k, median(v.map(median)));
@@ -182,7 +206,7 @@ if (want('task')) {
   const res = await rounds<number>([
     ours('base', 'task', (l) => l.rate!),
     ours('process', 'task', (l) => l.rate!),
-    { name: 'node: 2 forked echo children (process.send)', run: () => echoThroughput(INFLIGHT, 300, MS) },
+    times('node: 2 forked echo children (process.send)', () => echoThroughput(INFLIGHT, 300, MS)),
   ]);
   const swoole: Record<string, number> = { 'ours BASE': 141_000, 'ours PROCESS': 184_000 };
   const node = res.get('node: 2 forked echo children (process.send)');
@@ -207,8 +231,8 @@ if (want('message')) {
   const res = await rounds<number>([
     ours('base', 'message', (l) => l.rate!),
     ours('process', 'message', (l) => l.rate!),
-    { name: "node relay worker→parent→worker (process.send, 'json')", run: () => relay('json', MSG_WARMUP, COUNT) },
-    { name: "node relay worker→parent→worker (process.send, 'advanced')", run: () => relay('advanced', MSG_WARMUP, COUNT) },
+    times("node relay worker→parent→worker (process.send, 'json')", () => relay('json', MSG_WARMUP, COUNT)),
+    times("node relay worker→parent→worker (process.send, 'advanced')", () => relay('advanced', MSG_WARMUP, COUNT)),
   ]);
   const base = res.get("node relay worker→parent→worker (process.send, 'json')");
   const baseMed = typeof base === 'string' ? undefined : median(base!);
@@ -221,6 +245,11 @@ if (want('message')) {
   }
   console.log('| Swoole 6.2 | not measured for Server (Pool UNIXSOCK sendMessage: 445k–490k msg/s, swoole-observed.md) | |');
   console.log(`\nrounds: ${[...res].map(([k, v]) => `${k}: ${typeof v === 'string' ? 'n/a' : v.map(int).join(', ')}`).join('; ')}`);
+}
+
+if (stderrSeen.size) {
+  console.log('\nstderr of ours (lines × runs):');
+  for (const [k, n] of stderrSeen) console.log(`- ${k} (×${n})`);
 }
 
 // Real Swoole, when this machine has it.
