@@ -42,16 +42,32 @@ async function taskwaitRun(): Promise<void> {
   const warmup = num('BENCH_WARMUP', 2000);
   const samples = num('BENCH_SAMPLES', 20000);
   let i = 0;
+  /** One taskwait; false (after an error line) when it did not echo its data. */
+  const call = async (): Promise<number | false> => {
+    const t0 = performance.now();
+    const r = await server.taskwait('x' + i, 1.0);
+    const us = (performance.now() - t0) * 1000;
+    if (r === 'x' + i++) return us;
+    say({ ev: 'error', reason: `taskwait #${i - 1} returned ${JSON.stringify(r)} (lastError ${server.getLastError()})` });
+    return false;
+  };
+  for (let k = 0; k < warmup; k++) if ((await call()) === false) return;
+  const cpu = async (): Promise<[number, number]> => {
+    const own = process.cpuUsage();
+    const task = (await server.taskwait(CPU, 1.0)) as NodeJS.CpuUsage;
+    return [own.user + own.system, task.user + task.system];
+  };
   for (let round = 0; round < repeat; round++) {
     const lat: number[] = [];
-    for (let k = 0; k < (round === 0 ? warmup : 0) + samples; k++, i++) {
-      const t0 = performance.now();
-      const r = await server.taskwait('x' + i, 1.0);
-      const us = (performance.now() - t0) * 1000;
-      if (r !== 'x' + i) return say({ ev: 'error', reason: `taskwait #${i} returned ${JSON.stringify(r)} (lastError ${server.getLastError()})` });
-      if (round > 0 || k >= warmup) lat.push(Math.round(us * 100) / 100);
+    const [e0, t0] = await cpu();
+    for (let k = 0; k < samples; k++) {
+      const us = await call();
+      if (us === false) return;
+      lat.push(Math.round(us * 100) / 100);
     }
-    say({ ev: 'result', lat });
+    // CPU per call on each side (user+system): what the code costs, apart from waiting.
+    const [e1, t1] = await cpu();
+    say({ ev: 'result', lat, cpu: { event: (e1 - e0) / samples, task: (t1 - t0) / samples } });
   }
 }
 
@@ -114,7 +130,9 @@ server.on('workerStart', (s: Server, id: number) => {
   if (mode === 'task' && id === 0) void taskRun();
   if (mode === 'message') s.sendMessage(id === 0 ? 'hello' : 'ready', id === 0 ? 1 : 0);
 });
-server.on('task', (_s: Server, _taskId: number, _src: number, data: unknown) => data);
+/** A taskwait for this returns the task worker's process.cpuUsage() (taskwait mode's accounting). */
+const CPU = 'cpu?';
+server.on('task', (_s: Server, _taskId: number, _src: number, data: unknown) => (data === CPU ? process.cpuUsage() : data));
 server.on('finish', () => {
   if (counting) finished++;
   if (running) sendTask();

@@ -33,66 +33,107 @@ async function reap(...cs: ChildProcess[]): Promise<void> {
 }
 
 const ECHO_IPC = `process.on('message', (m) => process.send(m));`;
+/** An echo child that answers 'cpu?' with its process.cpuUsage(). */
+const ECHO_IPC_CPU = `process.on('message', (m) => process.send(m === 'cpu?' ? process.cpuUsage() : m));`;
 
-/** Sequential process.send round trips; returns `samples` latencies in µs after `warmup` unrecorded ones. */
-export async function pingIpc(warmup: number, samples: number): Promise<number[]> {
-  const c = child(ECHO_IPC);
+export interface PingResult {
+  /** Round trips, µs. */
+  lat: number[];
+  /** CPU (user+system) per round trip, µs: this process (caller) and the echo child (callee). */
+  cpu: { caller: number; callee: number };
+}
+
+const cpuNow = (): number => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+
+/** The child's CPU in µs, asked over its IPC channel. */
+function childCpu(c: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    c.once('message', (u: NodeJS.CpuUsage) => resolve(u.user + u.system));
+    c.send('cpu?');
+  });
+}
+
+/** Sequential process.send round trips: `samples` latencies after `warmup` unrecorded ones. */
+export async function pingIpc(warmup: number, samples: number): Promise<PingResult> {
+  const c = child(ECHO_IPC_CPU);
   const lat: number[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
+    const gone = new Promise<never>((_, reject) => c.once('exit', () => reject(new Error('echo child exited'))));
+    const run = (n: number, keep: boolean): Promise<void> => new Promise<void>((resolve) => {
       let i = 0;
       let t0 = 0;
-      c.once('exit', () => reject(new Error('echo child exited')));
-      c.on('message', () => {
-        if (i > warmup) lat.push((performance.now() - t0) * 1000);
-        if (++i > warmup + samples) return resolve();
+      const onMessage = (): void => {
+        if (keep) lat.push((performance.now() - t0) * 1000);
+        if (++i === n) {
+          c.off('message', onMessage);
+          return resolve();
+        }
         t0 = performance.now();
         c.send('x' + i);
-      });
+      };
+      c.on('message', onMessage);
       t0 = performance.now();
       c.send('x0');
     });
+    await Promise.race([run(warmup, false), gone]);
+    const [e0, k0] = [cpuNow(), await childCpu(c)];
+    await Promise.race([run(samples, true), gone]);
+    const [e1, k1] = [cpuNow(), await childCpu(c)];
+    return { lat, cpu: { caller: (e1 - e0) / samples, callee: (k1 - k0) / samples } };
   } finally {
+    c.removeAllListeners('exit');
     await reap(c);
   }
-  return lat;
 }
 
-/** Sequential 8-byte round trips over a unix stream socket; µs per sample. */
-export async function pingUnix(warmup: number, samples: number): Promise<number[]> {
+/** Sequential 8-byte round trips over a unix stream socket (the child's CPU comes over IPC). */
+export async function pingUnix(warmup: number, samples: number): Promise<PingResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-unix-'));
   const path = join(dir, 's.sock');
   const srv = net.createServer();
   await new Promise<void>((r) => srv.listen(path, r));
-  const c = child(`const s = require('net').connect(process.argv[1]); s.on('data', (d) => s.write(d)); s.on('error', () => process.exit(0));`, 'json', [path]);
+  const src = `const s = require('net').connect(process.argv[1]); s.on('data', (d) => s.write(d)); s.on('error', () => {});
+process.on('message', () => { const u = process.cpuUsage(); process.send(u); });`;
+  const c = child(src, 'json', [path]);
   const lat: number[] = [];
   try {
     const [sock] = (await once(srv, 'connection')) as [net.Socket];
     const msg = Buffer.alloc(8, 0x61);
-    await new Promise<void>((resolve) => {
+    const run = (n: number, keep: boolean): Promise<void> => new Promise<void>((resolve) => {
       let i = 0;
-      let have = 0;
       let t0 = 0;
-      sock.on('data', (d: Buffer) => {
+      let have = 0;
+      const onData = (d: Buffer): void => {
+        // One 8-byte message is outstanding at a time; a read may still split it.
         have += d.length;
-        while (have >= 8) {
-          have -= 8;
-          if (i > warmup) lat.push((performance.now() - t0) * 1000);
-          if (++i > warmup + samples) return resolve();
-          t0 = performance.now();
-          sock.write(msg);
+        if (have < 8) return;
+        have = 0;
+        if (keep) lat.push((performance.now() - t0) * 1000);
+        if (++i === n) {
+          sock.off('data', onData);
+          return resolve();
         }
-      });
+        t0 = performance.now();
+        sock.write(msg);
+      };
+      sock.on('data', onData);
       t0 = performance.now();
       sock.write(msg);
     });
+    await run(warmup, false);
+    const [e0, k0] = [cpuNow(), await childCpu(c)];
+    await run(samples, true);
+    const [e1, k1] = [cpuNow(), await childCpu(c)];
     sock.destroy();
+    return { lat, cpu: { caller: (e1 - e0) / samples, callee: (k1 - k0) / samples } };
   } finally {
     await reap(c);
     await new Promise<void>((r) => srv.close(() => r()));
     rmSync(dir, { recursive: true, force: true });
   }
-  return lat;
 }
 
 /** Replies/s from 2 echo children with `inflight` messages outstanding, counted for `ms` after `warmupMs`. */

@@ -20,7 +20,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Server } from '../reference/server/server.ts';
-import { ACK, echoThroughput, pingIpc, pingUnix, relay } from './server-tasks-baselines.ts';
+import { ACK, echoThroughput, pingIpc, pingUnix, relay, type PingResult } from './server-tasks-baselines.ts';
 
 const ROUNDS = Number(process.env.SERVER_TASKS_ROUNDS ?? 3);
 const SAMPLES = Number(process.env.SERVER_TASKS_SAMPLES ?? 10000);
@@ -41,7 +41,7 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const us = (n: number): string => `${n.toFixed(1)} µs`;
 
 type Mode = 'taskwait' | 'task' | 'message';
-type Line = { ev: string; reason?: string; lat?: number[]; rate?: number };
+type Line = { ev: string; reason?: string; lat?: number[]; rate?: number; cpu?: { event: number; task: number } };
 
 /** Why ours cannot run at all (the task API not merged yet), or null. */
 function oursMissing(): string | null {
@@ -58,15 +58,14 @@ function oursMissing(): string | null {
  * a deadline and reported as an error.
  */
 function runOurs(target: 'base' | 'process', mode: Mode): Promise<Line[]> {
+  // Workers re-run the entry script with the master's execArgv, so they are profiled too.
   const execArgv = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
   const env = {
     ...process.env, BENCH_TARGET: target, BENCH_MODE: mode, BENCH_WARMUP: String(mode === 'message' ? MSG_WARMUP : WARMUP),
     BENCH_SAMPLES: String(SAMPLES), BENCH_MS: String(MS), BENCH_INFLIGHT: String(INFLIGHT), BENCH_COUNT: String(COUNT),
     BENCH_REPEAT: String(ROUNDS),
-    // Workers re-run the entry script with the master's execArgv; NODE_OPTIONS reaches them either way.
-    ...(PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${execArgv.join(' ')}`.trim() } : {}),
   };
-  const app = spawn(process.execPath, ['--import=tsx', appPath], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const app = spawn(process.execPath, [...execArgv, '--import=tsx', appPath], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   // Warnings (e.g. 9007 "No idle task worker", rate-limited) are collected and listed once at the end.
   createInterface({ input: app.stderr! }).on('line', (s) => {
     if (s.includes('--trace-warnings')) return;
@@ -174,32 +173,34 @@ const want = (m: Mode): boolean => !ONLY || ONLY === m;
 console.log(`rounds ${ROUNDS}; node ${process.version}; ${missing ? na(missing) : 'ours: reference Server task API'}`);
 
 if (want('taskwait')) {
-  const res = await rounds<number[]>([
-    ours('base', 'taskwait', (l) => l.lat!),
-    ours('process', 'taskwait', (l) => l.lat!),
+  const pick = (l: Line): PingResult => ({ lat: l.lat!, cpu: { caller: l.cpu!.event, callee: l.cpu!.task } });
+  const res = await rounds<PingResult>([
+    ours('base', 'taskwait', pick),
+    ours('process', 'taskwait', pick),
     times('node process.send ping-pong (fork)', () => pingIpc(WARMUP, SAMPLES)),
     times('unix stream ping-pong (net, 2 processes)', () => pingUnix(WARMUP, SAMPLES)),
   ]);
   const med = new Map<string, number>();
-  for (const [k, v] of res) if (typeof v !== 'string') med.set(k, median(v.map(median)));
+  for (const [k, v] of res) if (typeof v !== 'string') med.set(k, median(v.map((r) => median(r.lat))));
   const ipc = med.get('node process.send ping-pong (fork)');
   const unix = med.get('unix stream ping-pong (net, 2 processes)');
   console.log(`\n### taskwait round trip, trivial onTask (${SAMPLES} sequential calls per round after ${WARMUP} warm-up; median of the round medians, p99 of all samples)\n`);
-  console.log('| target | median | p99 | / process.send | / unix stream | / Swoole 39–61 µs | target ≤ 20 µs |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| target | median | p99 | CPU per call: caller + callee | / process.send | / unix stream | / Swoole 39–61 µs | target ≤ 20 µs |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const [k, v] of res) {
     if (typeof v === 'string') {
-      console.log(`| ${k} | ${na(v)} | | | | | |`);
+      console.log(`| ${k} | ${na(v)} | | | | | | |`);
       continue;
     }
     const m = med.get(k)!;
-    const p99 = pct(v.flat(), 0.99);
+    const p99 = pct(v.flatMap((r) => r.lat), 0.99);
+    const cpu = `${median(v.map((r) => r.cpu.caller)).toFixed(1)} + ${median(v.map((r) => r.cpu.callee)).toFixed(1)} µs`;
     const isOurs = k.startsWith('ours');
     const r = (b: number | undefined): string => (b ? `${(m / b).toFixed(2)}×` : '–');
-    console.log(`| ${k} | ${us(m)} | ${us(p99)} | ${r(ipc)} | ${r(unix)} | ${(m / 61).toFixed(2)}–${(m / 39).toFixed(2)}× | ${isOurs ? (m <= 20 ? 'met' : 'MISSED') : ''} |`);
+    console.log(`| ${k} | ${us(m)} | ${us(p99)} | ${cpu} | ${r(ipc)} | ${r(unix)} | ${(m / 61).toFixed(2)}–${(m / 39).toFixed(2)}× | ${isOurs ? (m <= 20 ? 'met' : 'MISSED') : ''} |`);
   }
-  console.log('| Swoole 6.2 (measured, from the issue) | 39–61 µs (means of 10k calls) | – | | | 1× | |');
-  console.log(`\nround medians: ${[...res].map(([k, v]) => `${k}: ${typeof v === 'string' ? 'n/a' : v.map((x) => median(x).toFixed(1)).join(', ')}`).join('; ')}`);
+  console.log('| Swoole 6.2 (measured, from the issue) | 39–61 µs (means of 10k calls) | – | – | | | 1× | |');
+  console.log(`\nround medians: ${[...res].map(([k, v]) => `${k}: ${typeof v === 'string' ? 'n/a' : v.map((x) => median(x.lat).toFixed(1)).join(', ')}`).join('; ')}`);
 }
 
 if (want('task')) {
