@@ -1,7 +1,8 @@
 /**
  * Server tasks and pipe messages, ours (BASE and PROCESS) next to plain-Node baselines in one
- * run. Each target runs ROUNDS rounds: ours in one server (a start-up costs ~2 s with tsx, so
- * rounds run back to back in it), the baselines with fresh children each round:
+ * run, ROUNDS rounds in a rotating order (the machine is shared). Ours is one server per target
+ * for the whole measure (a start-up costs ~2 s with tsx), driven round by round over a control
+ * socket (server-tasks-ours.ts); the baselines start fresh children every round:
  * 1. taskwait round trip, trivial onTask (worker_num 1, task_worker_num 1, sequential
  *    `await taskwait('x'+i, 1.0)` in the event worker) vs a process.send ping-pong with a forked
  *    child and an 8-byte ping-pong over a unix stream socket: median and p99 of every sample.
@@ -16,11 +17,11 @@
  * SERVER_TASKS_INFLIGHT (500), SERVER_TASKS_COUNT (51200), SERVER_TASKS_ONLY (taskwait|task|message),
  * SERVER_TASKS_CPU_PROF (a directory: ours run with --cpu-prof there, master and workers).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Server } from '../reference/server/server.ts';
 import { ACK, echoThroughput, pingIpc, pingUnix, relay, type PingResult } from './server-tasks-baselines.ts';
+import { OursApp, type Answer } from './server-tasks-ours.ts';
 
 const ROUNDS = Number(process.env.SERVER_TASKS_ROUNDS ?? 3);
 const SAMPLES = Number(process.env.SERVER_TASKS_SAMPLES ?? 10000);
@@ -31,7 +32,6 @@ const COUNT = Math.ceil(Number(process.env.SERVER_TASKS_COUNT ?? 51200) / ACK) *
 const MSG_WARMUP = Math.ceil(COUNT / 4 / ACK) * ACK;
 const ONLY = process.env.SERVER_TASKS_ONLY;
 const PROF = process.env.SERVER_TASKS_CPU_PROF;
-const appPath = fileURLToPath(new URL('./server-tasks-app.ts', import.meta.url));
 const phpPath = fileURLToPath(new URL('./swoole-tasks.php', import.meta.url));
 
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
@@ -41,7 +41,6 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const us = (n: number): string => `${n.toFixed(1)} µs`;
 
 type Mode = 'taskwait' | 'task' | 'message';
-type Line = { ev: string; reason?: string; lat?: number[]; rate?: number; cpu?: { event: number; task: number } };
 
 /** Why ours cannot run at all (the task API not merged yet), or null. */
 function oursMissing(): string | null {
@@ -52,118 +51,67 @@ function oursMissing(): string | null {
   return `reference Server has no ${missing.join('/')} yet (tree ${head})`;
 }
 
-/**
- * One run of our server: spawn the app in its own process group, take its first result or
- * error line, SIGTERM the master and wait for the whole tree. A run that hangs is killed after
- * a deadline and reported as an error.
- */
-function runOurs(target: 'base' | 'process', mode: Mode): Promise<Line[]> {
-  // Workers re-run the entry script with the master's execArgv, so they are profiled too.
-  const execArgv = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
-  const env = {
-    ...process.env, BENCH_TARGET: target, BENCH_MODE: mode, BENCH_WARMUP: String(mode === 'message' ? MSG_WARMUP : WARMUP),
-    BENCH_SAMPLES: String(SAMPLES), BENCH_MS: String(MS), BENCH_INFLIGHT: String(INFLIGHT), BENCH_COUNT: String(COUNT),
-    BENCH_REPEAT: String(ROUNDS),
-  };
-  const app = spawn(process.execPath, [...execArgv, '--import=tsx', appPath], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  // Warnings (e.g. 9007 "No idle task worker", rate-limited) are collected and listed once at the end.
-  createInterface({ input: app.stderr! }).on('line', (s) => {
-    if (s.includes('--trace-warnings')) return;
-    const k = `${target} ${mode}: ${s.replace(/^\(node:\d+\) /, '')}`;
-    stderrSeen.set(k, (stderrSeen.get(k) ?? 0) + 1);
-  });
-  return new Promise<Line[]>((resolve) => {
-    const results: Line[] = [];
-    let failure: Line | null = null;
-    let done = false;
-    const finish = (l?: Line): void => {
-      if (l) failure ??= l;
-      if (done) return;
-      done = true;
-      try {
-        process.kill(app.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    };
-    const deadline = setTimeout(() => finish({ ev: 'error', reason: `${target} ${mode}: no result within 30 s` }), 30_000);
-    // If the master ignores SIGTERM or a worker outlives it, the group goes after a grace period.
-    let killer: NodeJS.Timeout | undefined;
-    createInterface({ input: app.stdout! }).on('line', (s) => {
-      let l: Line;
-      try {
-        l = JSON.parse(s) as Line;
-      } catch {
-        return; // a worker's stray output
-      }
-      if (l.ev === 'result') results.push(l);
-      if (l.ev === 'error' || results.length === ROUNDS) {
-        finish(l.ev === 'error' ? l : undefined);
-        killer ??= setTimeout(() => {
-          try {
-            process.kill(-app.pid!, 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }, 10_000);
-      }
-    });
-    app.once('exit', (code, sig) => {
-      clearTimeout(deadline);
-      // Reap stragglers of the group (none expected: the master stops its tree on SIGTERM).
-      try {
-        process.kill(-app.pid!, 0);
-        process.kill(-app.pid!, 'SIGKILL');
-      } catch {
-        // the group is empty
-      }
-      if (killer) clearTimeout(killer);
-      if (!done) failure ??= { ev: 'error', reason: `${target} ${mode}: exited (${code ?? sig}) after ${results.length} of ${ROUNDS} results` };
-      resolve(failure ? [failure] : results);
-    });
-  });
-}
-
 const stderrSeen = new Map<string, number>();
 
-type Target<T> = { name: string; run: () => Promise<T[]> };
+/** Something measured round by round: start once, ROUNDS rounds, stop once. */
+interface Target<T> {
+  name: string;
+  start(): Promise<void>;
+  round(): Promise<T>;
+  stop(): Promise<void>;
+}
 
-/** Every target's ROUNDS results, or why it has none. */
+/**
+ * Every target's ROUNDS results, or why it has none. All targets start first (ours take ~2 s
+ * each), then round i runs the targets from i on, wrapping, so none always goes first or last
+ * on this shared machine.
+ */
 async function rounds<T>(targets: Target<T>[]): Promise<Map<string, T[] | string>> {
-  const out = new Map<string, T[] | string>();
-  for (const t of targets) {
+  const out = new Map<string, T[] | string>(targets.map((t) => [t.name, []]));
+  const drop = async (t: Target<T>, e: unknown): Promise<void> => {
+    out.set(t.name, (e as Error).message);
+    await t.stop().catch(() => undefined);
+  };
+  for (const t of targets) await t.start().catch((e: unknown) => drop(t, e));
+  for (let i = 0; i < ROUNDS; i++) for (let k = 0; k < targets.length; k++) {
+    const t = targets[(i + k) % targets.length]!;
+    const got = out.get(t.name)!;
+    if (typeof got === 'string') continue;
     try {
-      out.set(t.name, await t.run());
+      got.push(await t.round());
     } catch (e) {
-      out.set(t.name, (e as Error).message);
+      await drop(t, e);
     }
   }
+  for (const t of targets) if (typeof out.get(t.name) !== 'string') await t.stop();
   return out;
 }
 
-/** A baseline's ROUNDS rounds, one after another. */
-function times<T>(name: string, once: () => Promise<T>): Target<T> {
-  return {
-    name,
-    run: async () => {
-      const xs: T[] = [];
-      for (let i = 0; i < ROUNDS; i++) xs.push(await once());
-      return xs;
-    },
-  };
+/** A plain-Node baseline: fresh children every round. */
+function baseline<T>(name: string, round: () => Promise<T>): Target<T> {
+  const nothing = (): Promise<void> => Promise.resolve();
+  return { name, start: nothing, round, stop: nothing };
 }
 
 const missing = oursMissing();
-/** Ours as a round target: throws the app's reason so the row says "not available: reason". */
-function ours<T>(target: 'base' | 'process', mode: Mode, pick: (l: Line) => T): Target<T> {
+/** One of our servers for the whole measure; a round's error line drops it with its reason. */
+function ours<T>(target: 'base' | 'process', mode: Mode, pick: (a: Answer) => T): Target<T> {
+  const env = {
+    BENCH_TARGET: target, BENCH_MODE: mode, BENCH_WARMUP: String(mode === 'message' ? MSG_WARMUP : WARMUP),
+    BENCH_SAMPLES: String(SAMPLES), BENCH_MS: String(MS), BENCH_INFLIGHT: String(INFLIGHT), BENCH_COUNT: String(COUNT),
+  };
+  // Workers re-run the entry script with the master's execArgv, so they are profiled too.
+  const execArgv = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
+  const app = new OursApp(`${target} ${mode}`, env, execArgv, stderrSeen);
   return {
     name: `ours ${target.toUpperCase()}`,
-    run: async () => {
-      if (missing) throw new Error(missing);
-      const ls = await runOurs(target, mode);
-      if (ls[0]?.ev !== 'result') throw new Error(ls[0]?.reason ?? 'no result');
-      return ls.map(pick);
+    start: () => (missing ? Promise.reject(new Error(missing)) : app.start()),
+    round: async () => {
+      const a = await app.round();
+      if (a.ev !== 'result') throw new Error(a.reason ?? JSON.stringify(a));
+      return pick(a);
     },
+    stop: () => app.stop(),
   };
 }
 
@@ -173,12 +121,12 @@ const want = (m: Mode): boolean => !ONLY || ONLY === m;
 console.log(`rounds ${ROUNDS}; node ${process.version}; ${missing ? na(missing) : 'ours: reference Server task API'}`);
 
 if (want('taskwait')) {
-  const pick = (l: Line): PingResult => ({ lat: l.lat!, cpu: { caller: l.cpu!.event, callee: l.cpu!.task } });
+  const pick = (a: Answer): PingResult => ({ lat: a.lat!, cpu: { caller: a.cpu!.event, callee: a.cpu!.task } });
   const res = await rounds<PingResult>([
     ours('base', 'taskwait', pick),
     ours('process', 'taskwait', pick),
-    times('node process.send ping-pong (fork)', () => pingIpc(WARMUP, SAMPLES)),
-    times('unix stream ping-pong (net, 2 processes)', () => pingUnix(WARMUP, SAMPLES)),
+    baseline('node process.send ping-pong (fork)', () => pingIpc(WARMUP, SAMPLES)),
+    baseline('unix stream ping-pong (net, 2 processes)', () => pingUnix(WARMUP, SAMPLES)),
   ]);
   const med = new Map<string, number>();
   for (const [k, v] of res) if (typeof v !== 'string') med.set(k, median(v.map((r) => median(r.lat))));
@@ -205,9 +153,9 @@ if (want('taskwait')) {
 
 if (want('task')) {
   const res = await rounds<number>([
-    ours('base', 'task', (l) => l.rate!),
-    ours('process', 'task', (l) => l.rate!),
-    times('node: 2 forked echo children (process.send)', () => echoThroughput(INFLIGHT, 300, MS)),
+    ours('base', 'task', (a) => a.rate!),
+    ours('process', 'task', (a) => a.rate!),
+    baseline('node: 2 forked echo children (process.send)', () => echoThroughput(INFLIGHT, 300, MS)),
   ]);
   const swoole: Record<string, number> = { 'ours BASE': 141_000, 'ours PROCESS': 184_000 };
   const node = res.get('node: 2 forked echo children (process.send)');
@@ -230,10 +178,10 @@ if (want('task')) {
 
 if (want('message')) {
   const res = await rounds<number>([
-    ours('base', 'message', (l) => l.rate!),
-    ours('process', 'message', (l) => l.rate!),
-    times("node relay worker→parent→worker (process.send, 'json')", () => relay('json', MSG_WARMUP, COUNT)),
-    times("node relay worker→parent→worker (process.send, 'advanced')", () => relay('advanced', MSG_WARMUP, COUNT)),
+    ours('base', 'message', (a) => a.rate!),
+    ours('process', 'message', (a) => a.rate!),
+    baseline("node relay worker→parent→worker (process.send, 'json')", () => relay('json', MSG_WARMUP, COUNT)),
+    baseline("node relay worker→parent→worker (process.send, 'advanced')", () => relay('advanced', MSG_WARMUP, COUNT)),
   ]);
   const base = res.get("node relay worker→parent→worker (process.send, 'json')");
   const baseMed = typeof base === 'string' ? undefined : median(base!);
