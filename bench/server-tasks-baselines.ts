@@ -1,9 +1,10 @@
 /**
  * Plain-Node baselines for the server-tasks bench, each between real processes (this one and
  * `node -e` children, no tsx in the children so their start-up stays out of the way):
- * - pingIpc / pingUnix: sequential round trips of a small message, process.send to a forked
- *   echo child, or 8 bytes over a unix stream socket (net) to an echoing child; one sample per
- *   round trip (µs).
+ * - pingIpc / pingUnix / pingDatagram: sequential round trips of a small message, process.send
+ *   to a forked echo child, 8 bytes over a unix stream socket (net) to an echoing child, or
+ *   40 bytes over the addon's SOCK_DGRAM socketpair (the transport under our tasks, without the
+ *   server: ours minus this is what the task layer costs); one sample per round trip (µs).
  * - echoThroughput: 2 echo children over process.send, INFLIGHT messages outstanding, replies/s
  *   (what task()+onFinish does without a server around it).
  * - relay: cluster-style worker→parent→worker, 1 KiB strings from child A to child B through
@@ -16,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addonPath, loadNative } from '../reference/native/loader.ts';
 
 type Serialization = 'json' | 'advanced';
 
@@ -133,6 +135,64 @@ process.on('message', () => { const u = process.cpuUsage(); process.send(u); });
     await reap(c);
     await new Promise<void>((r) => srv.close(() => r()));
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The child holds the other end as fd 3 and uses the addon's raw handle (plain JS, no tsx): it
+ * echoes every datagram, and answers a 1-byte one with its CPU usage as JSON.
+ */
+const ECHO_DGRAM = `const h = require(process.argv[1]).openDatagram(3);
+h.startReading(65536, (slab, count, meta) => {
+  for (let i = 0, off = 0; i < count; off += meta[2 * i], i++) {
+    const d = slab.subarray(off, off + meta[2 * i]);
+    h.send(d.length === 1 ? Buffer.from(JSON.stringify(process.cpuUsage())) : d);
+  }
+}, 64);`;
+
+/** Sequential 40-byte round trips over the addon's datagram socketpair. */
+export async function pingDatagram(warmup: number, samples: number): Promise<PingResult> {
+  const native = loadNative();
+  const [mine, theirs] = native.socketpair('dgram');
+  const c = spawn(process.execPath, ['-e', ECHO_DGRAM, addonPath], { stdio: ['ignore', 'inherit', 'inherit', theirs] });
+  native.close(theirs);
+  const sock = native.openDatagram(mine);
+  const lat: number[] = [];
+  const msg = Buffer.alloc(40, 0x61);
+  let onReply: (d: Buffer) => void = () => {};
+  sock.startReading(65536, (batch) => {
+    for (const d of batch) onReply(d.data);
+  });
+  const ask = (): Promise<number> => new Promise((resolve) => {
+    onReply = (d) => {
+      const u = JSON.parse(d.toString()) as NodeJS.CpuUsage;
+      resolve(u.user + u.system);
+    };
+    sock.send(Buffer.alloc(1));
+  });
+  const run = (n: number, keep: boolean): Promise<void> => new Promise<void>((resolve) => {
+    let i = 0;
+    let t0 = 0;
+    onReply = () => {
+      if (keep) lat.push((performance.now() - t0) * 1000);
+      if (++i === n) return resolve();
+      t0 = performance.now();
+      sock.send(msg);
+    };
+    t0 = performance.now();
+    sock.send(msg);
+  });
+  try {
+    const gone = new Promise<never>((_, reject) => c.once('exit', () => reject(new Error('datagram echo child exited'))));
+    await Promise.race([run(warmup, false), gone]);
+    const [e0, k0] = [cpuNow(), await Promise.race([ask(), gone])];
+    await Promise.race([run(samples, true), gone]);
+    const [e1, k1] = [cpuNow(), await Promise.race([ask(), gone])];
+    return { lat, cpu: { caller: (e1 - e0) / samples, callee: (k1 - k0) / samples } };
+  } finally {
+    c.removeAllListeners('exit');
+    sock.close();
+    await reap(c);
   }
 }
 

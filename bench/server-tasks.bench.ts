@@ -20,7 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Server } from '../reference/server/server.ts';
-import { ACK, echoThroughput, pingIpc, pingUnix, relay, type PingResult } from './server-tasks-baselines.ts';
+import { ACK, echoThroughput, pingDatagram, pingIpc, pingUnix, relay, type PingResult } from './server-tasks-baselines.ts';
 import { OursApp, type Answer } from './server-tasks-ours.ts';
 
 const ROUNDS = Number(process.env.SERVER_TASKS_ROUNDS ?? 3);
@@ -128,6 +128,7 @@ if (want('taskwait')) {
     ours('process', 'taskwait', pick),
     baseline('node process.send ping-pong (fork)', () => pingIpc(WARMUP, SAMPLES)),
     baseline('unix stream ping-pong (net, 2 processes)', () => pingUnix(WARMUP, SAMPLES)),
+    baseline('addon datagram ping-pong (our transport, no server)', () => pingDatagram(WARMUP, SAMPLES)),
   ]);
   const med = new Map<string, number>();
   for (const [k, v] of res) if (typeof v !== 'string') med.set(k, median(v.map((r) => median(r.lat))));
@@ -150,6 +151,18 @@ if (want('taskwait')) {
   }
   console.log('| Swoole 6.2 (measured, from the issue) | 39–61 µs (means of 10k calls) | – | – | | | 1× | |');
   console.log(`\nround medians: ${[...res].map(([k, v]) => `${k}: ${typeof v === 'string' ? 'n/a' : v.map((x) => median(x.lat).toFixed(1)).join(', ')}`).join('; ')}`);
+  // What the task layer adds on top of the bare transport it runs on.
+  const raw = res.get('addon datagram ping-pong (our transport, no server)');
+  if (typeof raw !== 'string' && raw) {
+    const rawMed = med.get('addon datagram ping-pong (our transport, no server)')!;
+    const rawCpu = median(raw.map((r) => r.cpu.caller + r.cpu.callee));
+    for (const name of ['ours BASE', 'ours PROCESS']) {
+      const v = res.get(name);
+      if (typeof v === 'string' || !v) continue;
+      const cpu = median(v.map((r) => r.cpu.caller + r.cpu.callee));
+      console.log(`${name} over the bare addon datagram ping-pong: median +${(med.get(name)! - rawMed).toFixed(1)} µs, CPU +${(cpu - rawCpu).toFixed(1)} µs per call (both sides)`);
+    }
+  }
 }
 
 if (want('task')) {
