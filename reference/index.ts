@@ -5,8 +5,4 @@ export { swooleLastError } from './last-error.ts';
 export { Pool, type PoolProcess, type PoolOptions } from './pool/index.ts';
 export * as framing from './framing/index.ts';
 export { Server } from './server/server.ts';
-export {
-  SWOOLE_SERVER_COMMAND_MASTER, SWOOLE_SERVER_COMMAND_MANAGER, SWOOLE_SERVER_COMMAND_EVENT_WORKER, SWOOLE_SERVER_COMMAND_WORKER,
-  SWOOLE_SERVER_COMMAND_TASK_WORKER, SWOOLE_SERVER_COMMAND_REACTOR_THREAD,
-} from './server/messaging.ts';
 export { Process, ProcessSocket, type ProcessCallback, type ProcessHandleInit, type WaitResult } from './process/index.ts';

@@ -7,13 +7,16 @@
  * are atomic, so any number of processes can write into one inbox, and what is queued for a
  * process that dies stays in the kernel for its replacement (same slot, same fd).
  *
+ * Messages to one inbox made during one turn of the caller's JS (a loop of task() calls, the
+ * results of one batch of tasks) are packed into one datagram, flushed in a microtask: one
+ * syscall and one wake-up of the reader for the lot, and no added latency for a lone message.
  * A message longer than one datagram travels as pieces, reassembled per sender (a sender's
  * pieces to one inbox are contiguous and in order). Sends never block: when an inbox is full the
  * datagrams wait in a local queue until it drains, bounded by `limitBytes` (pipe_buffer_size);
  * past it send() refuses (9006), so a flood gets explicit backpressure instead of unbounded
  * memory. Nothing touches the disk (Swoole spills > 8 KiB to temp files, S15).
  *
- * Datagram header (20 bytes, little endian):
+ * Record header (20 bytes, little endian; a datagram is one or more records):
  *   u8 kind, u8 flags, u16 extra, i32 src worker id (-1: manager), u32 id, u32 total payload
  *   length, u32 aux (the caller's pid for tasks and commands)
  */
@@ -27,6 +30,9 @@ export const K_COMMAND = 4;
 export const K_REPLY = 5;
 /** Manager → caller: the task worker holding this task died (the task is lost). */
 export const K_FAILED = 6;
+/** A task worker or user process asks the connection's owner to send / close (id = session). */
+export const K_SEND = 7;
+export const K_CLOSE = 8;
 
 /** Value encodings (flags bits 0-1). */
 const ENC_STRING = 0;
@@ -59,12 +65,14 @@ export interface Message {
 
 export interface Encoded {
   enc: number;
-  bytes: Buffer;
+  /** The bytes; or, for a string, `str` (written straight into the datagram). */
+  bytes?: Buffer;
+  str?: string;
 }
 
 /** Strings and Buffers travel as they are; anything else as a v8 structured clone. */
 export function encodeValue(v: unknown): Encoded {
-  if (typeof v === 'string') return { enc: ENC_STRING, bytes: Buffer.from(v, 'utf8') };
+  if (typeof v === 'string') return { enc: ENC_STRING, str: v };
   if (Buffer.isBuffer(v)) return { enc: ENC_BUFFER, bytes: v };
   return { enc: ENC_V8, bytes: v8.serialize(v) };
 }
@@ -91,13 +99,23 @@ export interface MailboxOptions {
   limitBytes: number;
   /** Datagrams per read (1: one message per readiness). */
   batch?: number;
+  /**
+   * After each batch, keep busy-polling the inbox while messages keep coming within this many
+   * microseconds (0: off). A task worker serving a chain of taskwait calls then takes the next
+   * one without sleeping in epoll and being woken (the wake-up is most of a round trip).
+   */
+  spinAfterBatchUs?: number;
   onMessage(m: Message): void;
 }
 
 interface Outbox {
   sock: DatagramSocket;
+  /** Datagrams the kernel refused for now (the inbox is full), oldest first. */
   queue: Buffer[];
   waiting: boolean;
+  /** The datagram being packed (reused once the kernel took it) and its fill. */
+  cur: Buffer;
+  off: number;
 }
 
 interface Partial {
@@ -119,6 +137,14 @@ export class Mailbox {
   #held: Buffer[] = [];
   #paused = false;
   #drainWaiters: (() => void)[] = [];
+  #scratch: Buffer | null = null;
+  readonly #dirty = new Set<Outbox>();
+  #flushQueued = false;
+  readonly #flushAll = (): void => {
+    this.#flushQueued = false;
+    for (const b of this.#dirty) this.#flush(b);
+    this.#dirty.clear();
+  };
 
   constructor(native: NativeAddon, o: MailboxOptions) {
     this.#native = native;
@@ -145,28 +171,62 @@ export class Mailbox {
    */
   send(dst: number, kind: number, flags: number, id: number, aux: number, enc: Encoded, extra = 0): boolean {
     const box = this.#outbox(dst);
-    const body = enc.bytes;
     const f = (flags & ~ENC_MASK) | enc.enc;
+    let body = enc.bytes;
+    if (enc.str !== undefined) {
+      const str = enc.str;
+      // Short strings go straight into the datagram; the worst case is 3 bytes per UTF-16 unit.
+      if (str.length * 3 <= MAX_PIECE) {
+        if (box.off + HEADER + str.length * 3 > DATAGRAM_MAX) this.#flush(box);
+        if (box.queue.length > 0 && this.#queued + HEADER + str.length * 3 > this.#o.limitBytes) return false;
+        const n = box.cur.write(str, box.off + HEADER, 'utf8');
+        writeHeader(box.cur, box.off, kind, f | F_FIRST | F_LAST, extra, this.#o.self, id, n, aux);
+        box.off += HEADER + n;
+        this.#dirtied(box);
+        return true;
+      }
+      body = Buffer.from(str, 'utf8');
+    }
+    body ??= EMPTY;
     if (body.length <= MAX_PIECE) {
-      const d = Buffer.allocUnsafe(HEADER + body.length);
-      writeHeader(d, kind, f | F_FIRST | F_LAST, extra, this.#o.self, id, body.length, aux);
-      body.copy(d, HEADER);
-      if (box.queue.length === 0 && this.#trySend(box, d)) return true;
-      if (this.#queued > 0 && this.#queued + d.length > this.#o.limitBytes) return false;
-      this.#enqueue(box, d);
+      if (box.queue.length > 0 && this.#queued + HEADER + body.length > this.#o.limitBytes) return false;
+      if (box.off + HEADER + body.length > DATAGRAM_MAX) this.#flush(box);
+      writeHeader(box.cur, box.off, kind, f | F_FIRST | F_LAST, extra, this.#o.self, id, body.length, aux);
+      body.copy(box.cur, box.off + HEADER);
+      box.off += HEADER + body.length;
+      this.#dirtied(box);
       return true;
     }
+    // Long: what is packed goes first (order), then one datagram per piece.
     const pieces = Math.ceil(body.length / MAX_PIECE);
     if (this.#queued > 0 && this.#queued + body.length + pieces * HEADER > this.#o.limitBytes) return false;
+    this.#flush(box);
     for (let i = 0, off = 0; i < pieces; i++, off += MAX_PIECE) {
       const piece = body.subarray(off, Math.min(body.length, off + MAX_PIECE));
       const d = Buffer.allocUnsafe(HEADER + piece.length);
-      writeHeader(d, kind, f | (i === 0 ? F_FIRST : 0) | (i === pieces - 1 ? F_LAST : 0), extra, this.#o.self, id, body.length, aux);
+      writeHeader(d, 0, kind, f | (i === 0 ? F_FIRST : 0) | (i === pieces - 1 ? F_LAST : 0), extra, this.#o.self, id, body.length, aux);
       piece.copy(d, HEADER);
       if (box.queue.length === 0 && this.#trySend(box, d)) continue;
       this.#enqueue(box, d);
     }
     return true;
+  }
+
+  #dirtied(box: Outbox): void {
+    this.#dirty.add(box);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushAll);
+    }
+  }
+
+  /** Hands the packed datagram to the kernel (or to the local queue when the inbox is full). */
+  #flush(box: Outbox): void {
+    if (box.off === 0) return;
+    const d = box.cur.subarray(0, box.off);
+    box.off = 0;
+    if (box.queue.length === 0 && this.#trySend(box, d)) return;
+    this.#enqueue(box, Buffer.from(d));
   }
 
   #outbox(dst: number): Outbox {
@@ -177,7 +237,7 @@ export class Mailbox {
     // dup: the inherited fd stays valid for the process's other uses (and for children).
     const sock = this.#native.openDatagram(this.#native.dup(fd));
     sock.ref(false);
-    box = { sock, queue: [], waiting: false };
+    box = { sock, queue: [], waiting: false, cur: Buffer.allocUnsafe(DATAGRAM_MAX), off: 0 };
     this.#out[dst] = box;
     return box;
   }
@@ -224,6 +284,7 @@ export class Mailbox {
 
   /** Resolves once nothing waits locally (so a stopping process loses no message it sent). */
   drained(): Promise<void> {
+    this.#flushAll();
     if (this.#queued === 0) return Promise.resolve();
     return new Promise((r) => this.#drainWaiters.push(r));
   }
@@ -265,37 +326,82 @@ export class Mailbox {
       if (this.#paused) this.#held.push(Buffer.from(d.data));
       else this.#onDatagram(d.data);
     }
+    const spin = this.#o.spinAfterBatchUs ?? 0;
+    if (spin > 0) this.spin(spin, () => false, SPIN_CAP_US);
+  }
+
+  /**
+   * Busy-polls the inbox, delivering what arrives, until `until()` holds, or nothing has come
+   * for `idleUs` microseconds, or `capUs` have passed. Sends made meanwhile are flushed at once
+   * (the microtask flush cannot run inside the loop). Returns until().
+   */
+  spin(idleUs: number, until: () => boolean, capUs = idleUs): boolean {
+    if (this.#o.inFd < 0 || !this.#in || !this.#reading || this.#paused || this.#closed) return until();
+    this.#flushAll();
+    if (until()) return true;
+    const scratch = (this.#scratch ??= Buffer.allocUnsafe(DATAGRAM_MAX));
+    const fd = this.#in.fd;
+    const start = performance.now();
+    let last = start;
+    for (;;) {
+      const n = this.#native.tryRecv(fd, scratch, DATAGRAM_MAX);
+      const now = performance.now();
+      if (n >= 0) {
+        // Handlers copy what they keep (decodeValue, held, reassembly), so the scratch is reused.
+        this.#onDatagram(scratch.subarray(0, n));
+        this.#flushAll();
+        if (until()) return true;
+        if (this.#paused || !this.#reading) return false;
+        last = now;
+      } else if (n !== -EAGAIN) return until();
+      if ((now - last) * 1000 >= idleUs || (now - start) * 1000 >= capUs) return until();
+    }
   }
 
   #onDatagram(d: Buffer): void {
-    if (d.length < HEADER) return; // not ours: nothing to deliver
-    const flags = d[1]!;
-    const head: Message = {
-      kind: d[0]!,
-      flags: flags & ~(F_FIRST | F_LAST),
-      extra: d.readUInt16LE(2),
-      src: d.readInt32LE(4),
-      id: d.readUInt32LE(8),
-      aux: d.readUInt32LE(16),
-      payload: d.subarray(HEADER),
-    };
-    const total = d.readUInt32LE(12);
-    if (flags & F_FIRST && flags & F_LAST) {
-      this.#o.onMessage(head);
-      return;
-    }
-    let p = this.#partial.get(head.src);
-    if (flags & F_FIRST) {
-      // A new message from this sender: whatever was half assembled is an orphan (its sender died).
-      p = { head, buf: Buffer.allocUnsafe(total), off: 0 };
-      this.#partial.set(head.src, p);
-    } else if (!p) return; // orphan piece of a message whose start we never saw
-    head.payload.copy(p.buf, p.off);
-    p.off += head.payload.length;
-    if (flags & F_LAST) {
-      this.#partial.delete(head.src);
-      p.head.payload = p.buf.subarray(0, p.off);
-      this.#o.onMessage(p.head);
+    let off = 0;
+    while (off + HEADER <= d.length) {
+      if (this.#paused) {
+        // Delivery stopped inside this datagram: its other records wait with it.
+        this.#held.push(Buffer.from(d.subarray(off)));
+        return;
+      }
+      const flags = d[off + 1]!;
+      const total = d.readUInt32LE(off + 12);
+      const whole = (flags & F_FIRST) !== 0 && (flags & F_LAST) !== 0;
+      // A piece of a long message is alone in its datagram; a whole message is `total` long.
+      const len = whole ? Math.min(total, d.length - off - HEADER) : d.length - off - HEADER;
+      const head: Message = {
+        kind: d[off]!,
+        flags: flags & ~(F_FIRST | F_LAST),
+        extra: d.readUInt16LE(off + 2),
+        src: d.readInt32LE(off + 4),
+        id: d.readUInt32LE(off + 8),
+        aux: d.readUInt32LE(off + 16),
+        payload: d.subarray(off + HEADER, off + HEADER + len),
+      };
+      off += HEADER + len;
+      if (whole) {
+        this.#o.onMessage(head);
+        continue;
+      }
+      let p = this.#partial.get(head.src);
+      if (flags & F_FIRST) {
+        // A new message from this sender: whatever was half assembled is an orphan (its sender died).
+        p = { head, buf: Buffer.allocUnsafe(total), off: 0 };
+        this.#partial.set(head.src, p);
+      } else if (!p) continue; // orphan piece of a message whose start we never saw
+      if (p.off + head.payload.length > p.buf.length) {
+        this.#partial.delete(head.src);
+        continue;
+      }
+      head.payload.copy(p.buf, p.off);
+      p.off += head.payload.length;
+      if (flags & F_LAST) {
+        this.#partial.delete(head.src);
+        p.head.payload = p.buf.subarray(0, p.off);
+        this.#o.onMessage(p.head);
+      }
     }
   }
 
@@ -308,12 +414,17 @@ export class Mailbox {
   }
 }
 
-function writeHeader(d: Buffer, kind: number, flags: number, extra: number, src: number, id: number, total: number, aux: number): void {
-  d[0] = kind;
-  d[1] = flags;
-  d.writeUInt16LE(extra & 0xffff, 2);
-  d.writeInt32LE(src, 4);
-  d.writeUInt32LE(id >>> 0, 8);
-  d.writeUInt32LE(total, 12);
-  d.writeUInt32LE(aux >>> 0, 16);
+const EMPTY = Buffer.alloc(0);
+const EAGAIN = 11;
+/** Longest a task worker spins after one batch (it still serves its event loop between). */
+const SPIN_CAP_US = 2000;
+
+function writeHeader(d: Buffer, at: number, kind: number, flags: number, extra: number, src: number, id: number, total: number, aux: number): void {
+  d[at] = kind;
+  d[at + 1] = flags;
+  d.writeUInt16LE(extra & 0xffff, at + 2);
+  d.writeInt32LE(src, at + 4);
+  d.writeUInt32LE(id >>> 0, at + 8);
+  d.writeUInt32LE(total, at + 12);
+  d.writeUInt32LE(aux >>> 0, at + 16);
 }

@@ -14,19 +14,21 @@
  * when it dies the manager tells the caller (K_FAILED): a taskwait then returns false at once.
  */
 import { ErrorCode } from '../errors.ts';
+import {
+  SWOOLE_SERVER_COMMAND_EVENT_WORKER, SWOOLE_SERVER_COMMAND_MANAGER, SWOOLE_SERVER_COMMAND_MASTER, SWOOLE_SERVER_COMMAND_REACTOR_THREAD,
+  SWOOLE_SERVER_COMMAND_TASK_WORKER, SWOOLE_SERVER_COMMAND_WORKER,
+} from '../constants.ts';
 import type { ErrorCodeValue } from '../errors.ts';
 import type { NativeAddon } from '../native/api.ts';
 import { chooseTaskWorker } from './dispatch.ts';
 import {
-  decodeValue, encodeValue, F_NOREPLY, F_WAIT, K_COMMAND, K_FAILED, K_PIPE, K_REPLY, K_RESULT, K_TASK, Mailbox, type Message,
+  decodeValue, encodeValue, F_NOREPLY, F_WAIT, K_CLOSE, K_COMMAND, K_FAILED, K_PIPE, K_REPLY, K_RESULT, K_SEND, K_TASK, Mailbox, type Message,
 } from './mailbox.ts';
 
-export const SWOOLE_SERVER_COMMAND_MASTER = 2;
-export const SWOOLE_SERVER_COMMAND_REACTOR_THREAD = 4;
-export const SWOOLE_SERVER_COMMAND_EVENT_WORKER = 8;
-export const SWOOLE_SERVER_COMMAND_WORKER = 8;
-export const SWOOLE_SERVER_COMMAND_TASK_WORKER = 16;
-export const SWOOLE_SERVER_COMMAND_MANAGER = 32;
+export {
+  SWOOLE_SERVER_COMMAND_EVENT_WORKER, SWOOLE_SERVER_COMMAND_MANAGER, SWOOLE_SERVER_COMMAND_MASTER, SWOOLE_SERVER_COMMAND_REACTOR_THREAD,
+  SWOOLE_SERVER_COMMAND_TASK_WORKER, SWOOLE_SERVER_COMMAND_WORKER,
+};
 
 /** S22: taskWaitMulti / taskCo take at most 1023 tasks. */
 export const MAX_CONCURRENT_TASKS = 1024;
@@ -51,6 +53,13 @@ export interface MessagingHooks {
   outFds: readonly number[];
   inFd: number;
   limitBytes: number;
+  /**
+   * Busy-poll budget in microseconds (0: off): taskwait polls its inbox this long for the
+   * result before yielding to the event loop, and a task worker keeps polling for the next
+   * message this long after each one. Swoole's taskwait blocks the worker for the whole wait;
+   * this spends a bounded slice of CPU to skip the wake-ups that dominate a round trip.
+   */
+  spinUs: number;
   /** Shared-memory views of the task workers. */
   taskIdle(index: number): boolean;
   taskQueued(index: number): number;
@@ -70,6 +79,8 @@ export interface MessagingHooks {
   afterTask(): boolean;
   warn(message: string, code: ErrorCodeValue): void;
   fail(code: ErrorCodeValue): false;
+  /** A forwarded send()/close() for a connection this process owns (or, in the master, holds). */
+  onForward(kind: 'send' | 'close', session: number, data: Buffer, reset: boolean): void;
   /** The user's data went through a callback that threw: the process ends (h1). */
   fatal(err: unknown): void;
 }
@@ -93,6 +104,7 @@ export class Messaging {
   #current: { src: number; id: number; pid: number; flags: number } | null = null;
   #inPipe = false;
   #noIdleWarned = 0;
+  #fullWarned = 0;
   #stopping = false;
   #idleWaiters: (() => void)[] = [];
   readonly #managerAddress: number;
@@ -105,6 +117,7 @@ export class Messaging {
       inFd: hooks.inFd,
       self: hooks.self,
       limitBytes: hooks.limitBytes,
+      spinAfterBatchUs: hooks.kind === 'task' ? hooks.spinUs : 0,
       onMessage: (m) => this.#onMessage(m),
     });
   }
@@ -165,6 +178,14 @@ export class Messaging {
     return dst < 0 ? this.#schedule() : dst;
   }
 
+  /** 9006 warnings, at most one a second (a flood would print one per refused call). */
+  #fullWarning(message: string): void {
+    const now = Date.now();
+    if (now - this.#fullWarned < 1000) return;
+    this.#fullWarned = now;
+    this.#h.warn(message, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+  }
+
   #schedule(): number {
     const h = this.#h;
     const loads = [];
@@ -189,7 +210,7 @@ export class Messaging {
     h.taskQueuedAdd(index, 1);
     if (!this.#box.send(h.workerNum + index, K_TASK, flags, id, process.pid, enc)) {
       h.taskQueuedAdd(index, -1);
-      h.warn(`Server::task(): the task queue is full (pipe_buffer_size ${h.limitBytes} bytes)`, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+      this.#fullWarning(`Server::task(): the task queue is full (pipe_buffer_size ${h.limitBytes} bytes)`);
       return false;
     }
     return true;
@@ -215,7 +236,7 @@ export class Messaging {
     if (index === false) return Promise.resolve(false);
     const id = this.#id();
     if (!this.#sendTask(index, id, data, F_WAIT)) return Promise.resolve(this.#h.fail(ErrorCode.SERVER_PIPE_BUFFER_FULL));
-    return new Promise((resolve) => {
+    const p = new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(id);
         this.#h.fail(ErrorCode.TASK_TIMEOUT);
@@ -229,6 +250,8 @@ export class Messaging {
         },
       });
     });
+    if (this.#h.spinUs > 0) this.#box.spin(Math.min(this.#h.spinUs, timeoutMs(timeout) * 1000), () => !this.#waiting.has(id));
+    return p;
   }
 
   /**
@@ -301,13 +324,8 @@ export class Messaging {
     const h = this.#h;
     const index = h.self - h.workerNum;
     h.taskQueuedAdd(index, -1);
-    let data: unknown;
-    try {
-      data = decodeValue(m.flags, m.payload);
-    } catch {
-      h.warn(`bad task packet from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
-      return;
-    }
+    const data = decodeOrWarn(h, m, 'task packet');
+    if (data === BAD) return;
     this.#current = { src: m.src, id: m.id, pid: m.aux, flags: m.flags };
     h.holding(m.src, m.id, m.aux, (m.flags & F_WAIT) !== 0);
     let ret: unknown;
@@ -369,10 +387,29 @@ export class Messaging {
     }
     this.#id();
     if (!this.#box.send(dst, K_PIPE, 0, 0, process.pid, enc)) {
-      h.warn(`Server::sendMessage(): the pipe to worker ${dst} is full (pipe_buffer_size ${h.limitBytes} bytes)`, ErrorCode.SERVER_PIPE_BUFFER_FULL);
+      this.#fullWarning(`Server::sendMessage(): the pipe to worker ${dst} is full (pipe_buffer_size ${h.limitBytes} bytes)`);
       return h.fail(ErrorCode.SERVER_PIPE_BUFFER_FULL);
     }
     return true;
+  }
+
+  // ---- send()/close() from processes without connections ----
+
+  /**
+   * S40: a task worker or user process sends to (or closes) a connection through the process
+   * that owns it: `owners` are addresses (PROCESS: the master; BASE: every event worker, the one
+   * holding the session acts). False when the local queue is full.
+   */
+  forward(kind: 'send' | 'close', session: number, data: Buffer, reset: boolean, owners: readonly number[]): boolean {
+    for (const dst of owners) {
+      const ok = this.#box.send(dst, kind === 'send' ? K_SEND : K_CLOSE, 0, session, reset ? 1 : 0, { enc: 1, bytes: data });
+      if (!ok) return this.#h.fail(ErrorCode.SERVER_PIPE_BUFFER_FULL);
+    }
+    return true;
+  }
+
+  get managerAddress(): number {
+    return this.#managerAddress;
   }
 
   // ---- commands ----
@@ -465,13 +502,8 @@ export class Messaging {
         this.#onResult(m);
         return;
       case K_PIPE: {
-        let msg: unknown;
-        try {
-          msg = decodeValue(m.flags, m.payload);
-        } catch {
-          h.warn(`bad pipe message from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
-          return;
-        }
+        const msg = decodeOrWarn(h, m, 'pipe message');
+        if (msg === BAD) return;
         this.#inPipe = true;
         try {
           h.onPipeMessage(m.src, msg);
@@ -484,6 +516,14 @@ export class Messaging {
       }
       case K_COMMAND:
         this.#runCommandMessage(m);
+        return;
+      case K_SEND:
+      case K_CLOSE:
+        try {
+          h.onForward(m.kind === K_SEND ? 'send' : 'close', m.id, m.payload, m.aux === 1);
+        } catch (e) {
+          h.fatal(e);
+        }
         return;
       case K_REPLY:
         if (m.aux === (process.pid >>> 0)) this.#commandWaits.get(m.id)?.(m);
@@ -505,7 +545,8 @@ export class Messaging {
         w.resolve(undefined);
         return;
       }
-      w.resolve(decodeOrWarn(h, m));
+      const v = decodeOrWarn(h, m, 'task result');
+      w.resolve(v === BAD ? false : v);
       return;
     }
     if (m.kind === K_FAILED) {
@@ -513,7 +554,8 @@ export class Messaging {
       h.warn(`task[${m.id}] is lost: its task worker exited while running it`, ErrorCode.TASK_DISPATCH_FAIL);
       return;
     }
-    const data = decodeOrWarn(h, m);
+    const decoded = decodeOrWarn(h, m, 'task result');
+    const data = decoded === BAD ? false : decoded;
     const cb = this.#callbacks.get(m.id);
     // h11: a per-task callback replaces onFinish; every finish() of the task reaches it.
     if (cb) {
@@ -551,12 +593,15 @@ export class Messaging {
   }
 }
 
-function decodeOrWarn(h: MessagingHooks, m: Message): unknown {
+const BAD = Symbol('bad payload');
+
+/** A payload that does not decode is warned about (9102) and not delivered. */
+function decodeOrWarn(h: MessagingHooks, m: Message, what: string): unknown {
   try {
     return decodeValue(m.flags, m.payload);
   } catch {
-    h.warn(`bad task result from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
-    return false;
+    h.warn(`bad ${what} from worker ${m.src}`, ErrorCode.WORKER_ABNORMAL_PIPE_DATA);
+    return BAD;
   }
 }
 

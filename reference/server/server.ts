@@ -821,6 +821,7 @@ export class Server {
       outFds,
       inFd,
       limitBytes: Number(this.setting.pipe_buffer_size ?? 64 << 20),
+      spinUs: Number(this.setting.task_spin_us ?? 0),
       taskIdle: (i) => sh().status(n + i) === WORKER_IDLE,
       taskQueued: (i) => sh().taskQueued(n + i),
       taskQueuedAdd: (i, d) => sh().taskQueuedAdd(n + i, d),
@@ -844,6 +845,19 @@ export class Server {
       onFinish: (taskId, data) => this.#emit('finish', taskId, data),
       callFinish: (cb, taskId, data) => void this.#run(cb as Callback, [taskId, data]),
       onPipeMessage: (src, msg) => this.#emit('pipemessage', src, msg),
+      onForward: (kind, session, data, reset) => {
+        if (this.#kind === 'manager') {
+          // PROCESS master: the connection is here; onClose runs in its worker.
+          const c = this.#liveConn(session);
+          if (!c) return;
+          if (kind === 'send') this.#masterSend(session, Buffer.from(data));
+          else this.#closeConn(c, -1, reset);
+          return;
+        }
+        if (!this.#conns.has(session)) return; // BASE: another worker owns it
+        if (kind === 'send') this.send(session, Buffer.from(data));
+        else this.close(session, reset);
+      },
       commands: this.#commands,
       runCommand: (entry, json) => entry.fn(this, json),
       afterTask: () => {
@@ -1121,6 +1135,7 @@ export class Server {
     if (!Number.isInteger(fd) || fd <= 0) return this.#fail(ErrorCode.SESSION_INVALID_ID);
     const buf = this.#buffer(data);
     if (!buf) return this.#fail(ErrorCode.NO_PAYLOAD);
+    if (this.#kind === 'task' || this.#kind === 'user') return this.#forward('send', fd, buf, false);
     if (this.#remote) return this.#remote.send(fd, buf);
     const c = this.#conns.get(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
@@ -1141,11 +1156,29 @@ export class Server {
   /** S37/h5: onClose(reactor_id -1) runs before close() returns; pending output is flushed unless reset. */
   close(fd: number, reset = false): boolean {
     if (this.#state !== 'running' || this.#role === 'manager') return this.#fail(ErrorCode.WRONG_OPERATION);
+    if (this.#kind === 'task' || this.#kind === 'user') {
+      if (!Number.isInteger(fd) || fd <= 0) return this.#fail(ErrorCode.SESSION_INVALID_ID);
+      return this.#forward('close', fd, Buffer.alloc(0), reset);
+    }
     if (this.#remote) return this.#remote.close(fd, reset, !this.#removed.has('close'));
     const c = this.#liveConn(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     this.#closeConn(c, -1, reset);
     return true;
+  }
+
+  /**
+   * S40: send()/close() in a task worker or user process go to the connection's owner. PROCESS:
+   * the master (1005 when the shared session table does not list the session). BASE: every event
+   * worker is asked and the owner acts; no process knows all sessions, so the call answers true.
+   */
+  #forward(kind: 'send' | 'close', fd: number, data: Buffer, reset: boolean): boolean {
+    const m = this.#messaging!;
+    if (this.mode === SWOOLE_PROCESS) {
+      if (!this.#shared!.sessionLive(fd)) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
+      return m.forward(kind, fd, data, reset, [m.managerAddress]);
+    }
+    return m.forward(kind, fd, data, reset, Array.from({ length: this.#workerNum }, (_, i) => i));
   }
 
   #closeConn(c: Conn, reactorId: number, reset: boolean, emit = true): void {

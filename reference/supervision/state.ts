@@ -1,7 +1,7 @@
 /**
- * The supervisor's state machine, without I/O: events in, commands out. The Pool's master
- * (reference/pool/master.ts) performs the commands (spawn, kill, timers) and feeds back what
- * happened. Rules: swoole-semantics.md P18–P29 and swoole-observed.md §d.
+ * The supervisor's state machine, without I/O: events in, commands out. The launcher
+ * (launcher.ts, used by the Pool's master and the Server's manager) performs the commands
+ * (spawn, kill, timers) and feeds back what happened. Rules: swoole-semantics.md P18–P29 and swoole-observed.md §d.
  * - Slots 0..N-1 each hold one live worker while running; an exit is answered by a spawn into
  *   the same slot. Swoole respawns without any backoff (P20); we do too for the first few
  *   rapid exits of a slot, then back off (bounded) so a crash loop cannot spin a core.

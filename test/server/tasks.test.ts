@@ -44,21 +44,27 @@ class TaskApp extends EventApp {
 type R = Record<string, unknown>;
 const req = (c: FrameClient, verb: string, arg?: unknown): Promise<R> => c.json<R>(arg === undefined ? verb : `${verb}:${JSON.stringify(arg)}`);
 
+/** Sends a request whose reply and one more frame (in either order) come back; returns both, parsed. */
+async function twoFrames(c: FrameClient, verb: string, arg: unknown): Promise<R[]> {
+  c.send(`${verb}:${JSON.stringify(arg)}`);
+  return [JSON.parse(await c.next()) as R, JSON.parse(await c.next()) as R];
+}
+
 t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, commands from worker 0', async (t) => {
   const app = new TaskApp(t, { SRV_MODE: 'base', SRV_WORKERS: '1', SRV_TASK_WORKERS: '3', SRV_COMMANDS: '1' });
   const started = await app.started(4);
   const port = await app.port();
 
-  // clause:server.tasks.worker-ids — event workers first, then task workers; taskworker flag.
+  // clause:server-tasks.ids.ranges — event workers first, then task workers; taskworker flag.
   t.same(started.map((e) => [e.id, e.taskworker, e.wid]), [[0, false, 0], [1, true, 1], [2, true, 2], [3, true, 3]], 'ids 0 | 1..3, taskworker only in task workers');
-  // clause:server.tasks.task-misuse — task() inside a task worker is refused (503).
+  // clause:server-tasks.task.in-task-worker — task() inside a task worker is refused (503).
   for (const e of started.slice(1)) t.same([e.taskInTaskWorker, e.err], [false, ErrorCode.PHP_FATAL_ERROR], `task() in task worker ${e.id}: false, 503`);
-  // clause:server.tasks.one-way — the manager's task runs (src -1) and finishes nowhere.
+  // clause:server-tasks.task.one-way — the manager's task runs (src -1) and finishes nowhere.
   const fromManager = await app.wait((e) => e.ev === 'Task' && (e.data as R)?.from === 'manager');
   t.equal(fromManager.src, -1, "the manager's task has src -1");
 
   const c = await FrameClient.connect(t, port);
-  // clause:server.tasks.task-ids — a per-process counter from 0, shared by task/taskwait/...
+  // clause:server-tasks.task.ids clause:server-tasks.task.deliver — a per-process counter from 0, shared by task/taskwait/...
   const first = await req(c, 'task', { data: { op: 'who' } });
   t.equal(first.id, 0, 'the first task() of the worker has id 0');
   const fin = await app.wait((e) => e.ev === 'Finish' && e.taskId === 0);
@@ -68,13 +74,13 @@ t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, 
   const second = await req(c, 'task', { data: { op: 'who' }, dst: 2 });
   t.equal(second.id, 1, 'the next id is 1');
   t.equal(((await app.wait((e) => e.ev === 'Finish' && e.taskId === 1)).data as R).wid, 3, 'dst is the task-worker index: dst 2 runs in worker 3');
-  // clause:server.tasks.task-misuse — dst past the task workers.
+  // clause:server-tasks.task.dst-range clause:server-tasks.task.dst-index — dst past the task workers.
   t.same(await req(c, 'task', { data: 1, dst: 3 }), { id: false, err: ErrorCode.INVALID_PARAMS }, 'dst >= task_worker_num: false, 505');
-  // clause:server.tasks.finish-callback — a per-task callback replaces onFinish.
+  // clause:server-tasks.task.callback — a per-task callback replaces onFinish.
   const cb = await req(c, 'task-cb', { data: { op: 'who' } });
   const called = await app.wait((e) => e.ev === 'TaskCallback' && e.taskId === cb.id);
   t.equal((called.data as R).taskworker, true, 'the callback gets the result');
-  // clause:server.tasks.multiple-finish — each finish() and the return value reach onFinish.
+  // clause:server-tasks.task.finish-many clause:server-tasks.task.return-finishes — each finish() and the return value reach onFinish.
   const multi = await req(c, 'task', { data: { op: 'multi' }, dst: 0 });
   await app.wait((e) => e.ev === 'Finish' && e.taskId === multi.id && e.data === 'C');
   t.same(app.all('Finish', (e) => e.taskId === multi.id).map((e) => e.data), ['A', 'B', 'C'], 'finish A, finish B, return C: three onFinish');
@@ -85,7 +91,7 @@ t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, 
   t.same(app.all('Finish', (e) => e.taskId === fnull.id).map((e) => e.data), ['A'], 'finish A then return null: one onFinish');
   t.ok(app.all('Finish', (e) => e.taskId === cb.id).length === 0, 'the callback task never reached onFinish');
 
-  // clause:server.tasks.taskwait — first result; false on timeout; late result dropped.
+  // clause:server-tasks.taskwait.result clause:server-tasks.taskwait.timeout — first result; false on timeout; late result dropped.
   const tw = await req(c, 'taskwait', { data: { op: 'multi' }, dst: 1 });
   t.equal(tw.r, 'A', 'taskwait returns the first finish()');
   const late = await req(c, 'taskwait', { data: { op: 'sleep', ms: 400, v: 'late' }, timeout: 0.1, dst: 1 });
@@ -99,7 +105,7 @@ t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, 
   t.same((asyncR.r as R).async, true, "an async onTask's resolved value is the result");
   t.equal(app.all('Finish', (e) => e.data === 'B' || (e.data as R)?.v === 'late').length, 1, "taskwait's extra and late results never reached onFinish (only the task() multi's B did)");
 
-  // clause:server.tasks.wait-many — taskWaitMulti omits, taskCo keeps false in place.
+  // clause:server-tasks.taskwait.multi clause:server-tasks.taskwait.co — taskWaitMulti omits, taskCo keeps false in place.
   const tasks = [{ op: 'sleep', ms: 0, v: 0 }, { op: 'sleep', ms: 600, v: 1 }, { op: 'sleep', ms: 0, v: 2 }];
   const twm = await req(c, 'taskWaitMulti', { tasks, timeout: 0.3 });
   t.same(Object.keys(twm.r as R), ['0', '2'], 'taskWaitMulti: the slow one is absent');
@@ -114,7 +120,7 @@ t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, 
   t.same((co.r as unknown[]).map((x) => (x === false ? false : (x as R).v)), [0, false, 2], 'taskCo: false in place');
   t.same(await req(c, 'taskWaitMulti', { tasks: Array.from({ length: 1024 }, () => 1) }), { r: false }, '1024 tasks: false');
 
-  // clause:server.tasks.payloads — structured values and long payloads, nothing lost.
+  // clause:server-tasks.payload.large clause:server-tasks.payload.structured — structured values and long payloads, nothing lost.
   // onTask returns non-plain values as they came (fixture): the result shows what arrived.
   const echo = async (arg: R): Promise<unknown> => (await req(c, 'taskwait', { ...arg, timeout: 5 })).r;
   t.same(await echo({ kind: 'buffer' }), { buffer: '000102ff' }, 'a Buffer arrives as a Buffer');
@@ -125,7 +131,7 @@ t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, 
   const bigBack = await req(c, 'taskwait', { data: { op: 'big', n: 2_000_003 }, timeout: 5 });
   t.same(bigBack.r, { long: 2_000_003, head: 'yyyyyyyy', tail: 'yyyyyyyy' }, '2 MB result back');
 
-  // clause:server.tasks.pipe-message — worker → task worker; finish() refused inside onPipeMessage.
+  // clause:server-tasks.pipe.deliver clause:server-tasks.pipe.self clause:server-tasks.pipe.invalid-id — worker → task worker; finish() refused inside onPipeMessage.
   t.equal((await req(c, 'send', { data: 'to-task', dst: 2 })).ok, true, 'sendMessage to task worker 2: true');
   const pipe = await app.wait((e) => e.ev === 'Pipe' && e.msg === 'to-task');
   t.same([pipe.id, pipe.src, pipe.taskworker, pipe.finishInPipe], [2, 0, true, false], 'onPipeMessage in task worker 2 from 0; finish() there is false');
@@ -136,12 +142,25 @@ t.test('BASE, 1 event worker + 3 task workers: tasks, results, waits, payloads, 
   t.same([fromTask.id, fromTask.src], [0, 1], 'task worker 1 → event worker 0');
   t.same(await req(c, 'finish'), { ok: false }, 'finish() in an event worker: false');
 
-  // clause:server.tasks.stats — task counters.
+  // clause:server-tasks.task.send-from-task — a task worker's send()/close() reach the connection through its owner.
+  {
+    const fd = (await req(c, 'who')).fd as number;
+    const frames = await twoFrames(c, 'taskwait', { data: { op: 'reply', v: fd }, timeout: 3 });
+    const pushed = frames.find((f) => 'fromTask' in f);
+    const answer = frames.find((f) => 'r' in f);
+    t.ok(pushed && typeof pushed.fromTask === 'number' && (pushed.fromTask as number) >= 1, `the task worker's frame arrived (${JSON.stringify(pushed)})`);
+    t.same(((answer?.r as R) ?? {}).sent, true, 'its send() answered true');
+    const other = await FrameClient.connect(t, port);
+    const ofd = (await req(other, 'who')).fd as number;
+    await req(c, 'taskwait', { data: { op: 'close', v: ofd }, timeout: 3 });
+    t.equal(await other.ended, 'end', "the task worker's close() closed the other connection");
+  }
+  // clause:server-tasks.task.idle — task counters.
   const st = await req(c, 'stats');
   t.same([st.task_worker_num, st.user_worker_num, st.tasking_num], [3, 0, 0], 'task_worker_num 3, no user processes, nothing queued');
   t.ok((st.task_count as number) >= 25, `task_count counts the tasks run (${String(st.task_count)})`);
 
-  // clause:server.tasks.command — BASE: worker 0 is the master.
+  // clause:server-tasks.command.call clause:server-tasks.command.errors clause:server-tasks.command.add — BASE: worker 0 is the master.
   const cmd = async (...args: unknown[]): Promise<R> => req(c, 'command', { data: args });
   const m = await cmd('getpid', 0, MASTER, { type: 'master' });
   t.same(m.r, { pid: started[0]!.pid, wid: 0, data: '{"type":"master"}' }, 'MASTER runs in worker 0, data JSON-encoded');
@@ -166,7 +185,7 @@ t.test('PROCESS, 2 event workers + 1 task worker + 2 user processes: messages, c
   const started = await app.started(3);
   const port = await app.port();
 
-  // clause:server.user-process.ids — ids after the task workers; worker_id -1; uses the server.
+  // clause:server-tasks.process.add — ids after the task workers; worker_id -1; uses the server.
   const a = await app.wait((e) => e.ev === 'UserStart' && e.name === 'A');
   t.same([a.id, a.wid, a.getWorkerId, a.manager], [3, -1, false, app.proc.pid], 'A: id 3 = 2 + 1 + 0, worker_id -1, getWorkerId false, manager is its manager');
   const did = await app.wait((e) => e.ev === 'UserDid');
@@ -175,12 +194,12 @@ t.test('PROCESS, 2 event workers + 1 task worker + 2 user processes: messages, c
   t.same([pipeFromUser.id, pipeFromUser.src], [0, 3], 'onPipeMessage in worker 0 with src 3');
   const taskFromUser = await app.wait((e) => e.ev === 'Task' && (e.data as R)?.from === 'user');
   t.equal(taskFromUser.src, 3, "the user process's one-way task has src 3");
-  // clause:server.user-process.respawn — B exits 3 on its first run: onWorkerError, then again.
+  // clause:server-tasks.process.respawn clause:server-tasks.worker-error.task-workers — B exits 3 on its first run: onWorkerError, then again.
   const err = await app.wait((e) => e.ev === 'WorkerError' && e.id === 4);
   t.same([err.code, err.signal], [3, 0], 'onWorkerError(4, pid, 3, 0)');
   await app.wait((e) => e.ev === 'UserStart' && e.name === 'B' && e.first === false);
 
-  // clause:server.tasks.pipe-message — between event workers (PROCESS: fd-based dispatch).
+  // clause:server-tasks.pipe.deliver clause:server-tasks.pipe.self clause:server-tasks.pipe.invalid-id — between event workers (PROCESS: fd-based dispatch).
   const c = await FrameClient.connect(t, port);
   const me = (await req(c, 'who')).wid as number;
   const other = 1 - me;
@@ -191,8 +210,22 @@ t.test('PROCESS, 2 event workers + 1 task worker + 2 user processes: messages, c
   const big = await app.wait((e) => e.ev === 'Pipe' && (e.msg as R)?.long !== undefined);
   t.same(big.msg, { long: 1 << 20, head: 'zzzzzzzz', tail: 'zzzzzzzz' }, 'arrives whole');
   t.same(await req(c, 'command', { data: ['getpid', 0, MASTER, null] }), { r: false, err: ErrorCode.INVALID_PARAMS }, 'command() from a worker in PROCESS mode: false, 505');
+  // clause:server-tasks.task.send-from-task — a task worker's send()/close() reach the connection through its owner.
+  {
+    const fd = (await req(c, 'who')).fd as number;
+    const frames = await twoFrames(c, 'taskwait', { data: { op: 'reply', v: fd }, timeout: 3 });
+    const pushed = frames.find((f) => 'fromTask' in f);
+    const answer = frames.find((f) => 'r' in f);
+    t.ok(pushed && typeof pushed.fromTask === 'number' && (pushed.fromTask as number) >= 2, `the task worker's frame arrived (${JSON.stringify(pushed)})`);
+    t.same([((answer?.r as R) ?? {}).sent, ((answer?.r as R) ?? {}).missing, ((answer?.r as R) ?? {}).err], [true, false, ErrorCode.SESSION_NOT_EXIST], 'its send() answered true; to an unknown session false, 1005 (PROCESS)');
+    const other = await FrameClient.connect(t, port);
+    const ofd = (await req(other, 'who')).fd as number;
+    await req(c, 'taskwait', { data: { op: 'close', v: ofd }, timeout: 3 });
+    t.equal(await other.ended, 'end', "the task worker's close() closed the other connection");
+  }
 
-  // clause:server.tasks.command — PROCESS: from the master (here the manager), via stdin.
+
+  // clause:server-tasks.command.call clause:server-tasks.command.errors clause:server-tasks.command.add — PROCESS: from the master (here the manager), via stdin.
   const command = async (...args: unknown[]): Promise<AppEvent> => {
     const from = app.events.length;
     app.proc.stdin!.write(`command ${JSON.stringify(args)}\n`);
@@ -206,7 +239,7 @@ t.test('PROCESS, 2 event workers + 1 task worker + 2 user processes: messages, c
   t.same((await command('bad', 0, EVENT, null)).r, { data: 'wrong return type', code: -2 }, 'a non-string return is reported');
   t.same([(await command('getpid', 2, EVENT, null)).r, (await command('getpid', 2, EVENT, null)).err], [false, ErrorCode.INVALID_PARAMS], 'no event worker 2: false, 505');
 
-  // clause:server.tasks.reload-task-only — reload(true) restarts the task worker only; user processes never.
+  // clause:server-tasks.reload.task-only clause:server-tasks.process.not-reloaded — reload(true) restarts the task worker only; user processes never.
   const before = app.events.length;
   t.same(await req(c, 'reload', { data: true }), { ok: true }, 'reload(true): true');
   const newTask = await app.wait((e) => e.ev === 'WorkerStart' && e.id === 2, 15000, before);
@@ -219,7 +252,7 @@ t.test('PROCESS, 2 event workers + 1 task worker + 2 user processes: messages, c
   const tw = await req(c, 'taskwait', { data: { op: 'who' }, timeout: 3 });
   t.equal((tw.r as R).wid, 2, 'tasks work after the reloads');
 
-  // clause:server.user-process.shutdown — SIGTERM reaches user processes after the workers stopped.
+  // clause:server-tasks.process.shutdown — SIGTERM reaches user processes after the workers stopped.
   const from = app.events.length;
   const ret = await app.stop();
   t.equal(ret.ret, true, 'start() returned true');
@@ -231,12 +264,12 @@ t.test('PROCESS, 2 event workers + 1 task worker + 2 user processes: messages, c
 t.test('reliability: a task worker dying mid-task, task_max_request, reload with tasks in flight, backpressure', async (t) => {
   const app = new TaskApp(t, {
     SRV_MODE: 'base', SRV_WORKERS: '1', SRV_TASK_WORKERS: '1',
-    SRV_SETTINGS: JSON.stringify({ task_max_request: 40, task_max_request_grace: 0, pipe_buffer_size: 256 << 10 }),
+    SRV_SETTINGS: JSON.stringify({ task_max_request: 40, task_max_request_grace: 0 }),
   });
   await app.started(2);
   const c = await FrameClient.connect(t, await app.port());
 
-  // clause:server.tasks.crash-mid-task — taskwait learns at once, the next task works.
+  // clause:server-tasks.reliability.crash-mid-task — taskwait learns at once, the next task works.
   const crash = await req(c, 'taskwait', { data: { op: 'crash' }, timeout: 10 });
   t.same([crash.r, crash.err], [false, ErrorCode.TASK_DISPATCH_FAIL], 'taskwait: false (2002)');
   t.ok((crash.ms as number) < 5000, `before its timeout (${String(crash.ms)} ms)`);
@@ -244,23 +277,34 @@ t.test('reliability: a task worker dying mid-task, task_max_request, reload with
   t.equal(err.signal, 9, 'onWorkerError for the task worker (signal 9)');
   t.same((await req(c, 'taskwait', { data: { op: 'sleep', ms: 0, v: 'after' }, timeout: 5 })).r, { v: 'after', wid: 1 }, 'the next taskwait works');
 
-  // clause:server.tasks.max-request — task_max_request restarts the task worker.
+  // clause:server-tasks.max-request.task — task_max_request restarts the task worker.
   const pids = new Set<number>();
   for (let i = 0; i < 45; i++) pids.add(((await req(c, 'taskwait', { data: { op: 'who' }, timeout: 5 })).r as R).pid as number);
   t.equal(pids.size, 2, 'after 40 tasks a new task worker process serves');
 
-  // clause:server.tasks.reload-no-loss — tasks accepted before SIGUSR2 all finish.
+  // clause:server-tasks.reliability.reload-keeps-tasks — tasks accepted before SIGUSR2 all finish.
   const ids: number[] = [];
   for (let i = 0; i < 4; i++) ids.push((await req(c, 'task-cb', { data: { op: 'async', ms: 100, v: i } })).id as number);
   t.same(await req(c, 'reload', { data: true }), { ok: true }, 'reload(true) with 4 slow tasks queued');
   for (const id of ids) await app.wait((e) => e.ev === 'TaskCallback' && e.taskId === id);
   t.pass('every accepted task reached its callback');
 
-  // clause:server.tasks.backpressure — a flood past pipe_buffer_size is refused with 9006.
+  await app.stop();
+});
+
+t.test('backpressure: a flood of task() past pipe_buffer_size', async (t) => {
+  const app = new TaskApp(t, { SRV_MODE: 'base', SRV_WORKERS: '1', SRV_TASK_WORKERS: '1', SRV_SETTINGS: JSON.stringify({ pipe_buffer_size: 256 << 10 }) });
+  await app.started(2);
+  const c = await FrameClient.connect(t, await app.port());
+  // clause:server-tasks.reliability.backpressure — refused with 9006 once the local queue is full; nothing accepted is lost.
   await req(c, 'task', { data: { op: 'sleep', ms: 1500 } });
   const flood = await req(c, 'many', { count: 4000, kind: 'long', n: 4096 });
   t.ok((flood.ok as number) > 0, `some accepted (${String(flood.ok)})`);
   t.equal(flood.err, ErrorCode.SERVER_PIPE_BUFFER_FULL, 'the rest refused with 9006');
-  t.same((await req(c, 'taskwait', { data: { op: 'who' }, timeout: 20 })).r !== false, true, 'the queue drains and tasks work again');
+  // Every accepted task runs (the last of them is the flood's final accepted one).
+  const isFlood = (e: AppEvent): boolean => e.ev === 'Task' && (e.data as R)?.long === 4096;
+  await app.wait((e) => isFlood(e) && app.all('Task', isFlood).length === flood.ok, 30000);
+  t.equal(app.all('Task', isFlood).length, flood.ok, 'every accepted task ran, once');
+  t.not((await req(c, 'taskwait', { data: { op: 'who' }, timeout: 5 })).r, false, 'the queue drained: tasks work again');
   await app.stop();
 });
