@@ -2,7 +2,8 @@
  * `npm run bench`: runs every bench/*.bench.ts in its own process, one after another, so each
  * measure gets the machine to itself. Each script prints its own table (ours vs baseline, same
  * run). Pass names to run a subset: `npm run bench -- framing native`; `npm run bench -- pool`
- * runs pool (sendMessage, restart, crash loop), pool-rss and pool-socket.
+ * runs pool (sendMessage, restart, crash loop), pool-rss and pool-socket; `-- server-tasks` runs
+ * taskwait latency, task() throughput and Server sendMessage (ours vs plain Node).
  */
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
