@@ -19,6 +19,8 @@ namespace swn {
 namespace {
 
 constexpr int kMaxBatch = 1024;
+// recvmmsg results of at least this many datagrams mean a burst: worth another call (DrainOnce).
+constexpr int kBurst = 4;
 constexpr int64_t kMaxDatagram = 16 * 1024 * 1024;
 
 class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
@@ -149,14 +151,16 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
       msgs_[i].msg_hdr.msg_iov = &iov_[i];
       msgs_[i].msg_hdr.msg_iovlen = 1;
     }
-    // Keep calling recvmmsg until the batch is full or the queue is empty: a sender that is
-    // still writing refills the queue while we copy, and every extra datagram per wake-up
-    // saves a loop turn and a JS callback.
+    // While a burst is flowing (a call returned several datagrams), call recvmmsg again until
+    // the batch is full or the queue is empty: a sender that is still writing refills the queue
+    // while we copy, and every extra datagram per wake-up saves a loop turn and a JS callback.
+    // A lone datagram (a request/response exchange) does not pay for a second, empty call.
     int n = 0;
     while (n < batch) {
       int r = recvmmsg(fd_, msgs_.data() + n, static_cast<unsigned>(batch - n), MSG_DONTWAIT, nullptr);
       if (r > 0) {
         n += r;
+        if (r < kBurst) break;
         continue;
       }
       if (r < 0 && n == 0) {
