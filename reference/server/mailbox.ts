@@ -22,6 +22,7 @@
  */
 import v8 from 'node:v8';
 import type { DatagramSocket, NativeAddon, ReceivedDatagram } from '../native/api.ts';
+import { SpinGovernor } from './spin.ts';
 
 export const K_TASK = 1;
 export const K_RESULT = 2;
@@ -138,6 +139,7 @@ export class Mailbox {
   #paused = false;
   #drainWaiters: (() => void)[] = [];
   #scratch: Buffer | null = null;
+  readonly #batchSpin = new SpinGovernor();
   readonly #dirty = new Set<Outbox>();
   #flushQueued = false;
   readonly #flushAll = (): void => {
@@ -327,18 +329,19 @@ export class Mailbox {
       else this.#onDatagram(d.data);
     }
     const spin = this.#o.spinAfterBatchUs ?? 0;
-    if (spin > 0) this.spin(spin, () => false, SPIN_CAP_US);
+    if (spin > 0 && this.#batchSpin.shouldSpin()) this.#batchSpin.result(this.spin(spin, () => false, SPIN_CAP_US) > 0);
   }
 
   /**
    * Busy-polls the inbox, delivering what arrives, until `until()` holds, or nothing has come
    * for `idleUs` microseconds, or `capUs` have passed. Sends made meanwhile are flushed at once
-   * (the microtask flush cannot run inside the loop). Returns until().
+   * (the microtask flush cannot run inside the loop). Returns how many datagrams it took.
    */
-  spin(idleUs: number, until: () => boolean, capUs = idleUs): boolean {
-    if (this.#o.inFd < 0 || !this.#in || !this.#reading || this.#paused || this.#closed) return until();
+  spin(idleUs: number, until: () => boolean, capUs = idleUs): number {
+    if (this.#o.inFd < 0 || !this.#in || !this.#reading || this.#paused || this.#closed) return 0;
     this.#flushAll();
-    if (until()) return true;
+    if (until()) return 0;
+    let got = 0;
     const scratch = (this.#scratch ??= Buffer.allocUnsafe(DATAGRAM_MAX));
     const fd = this.#in.fd;
     const start = performance.now();
@@ -348,13 +351,13 @@ export class Mailbox {
       const now = performance.now();
       if (n >= 0) {
         // Handlers copy what they keep (decodeValue, held, reassembly), so the scratch is reused.
+        got++;
         this.#onDatagram(scratch.subarray(0, n));
         this.#flushAll();
-        if (until()) return true;
-        if (this.#paused || !this.#reading) return false;
+        if (until() || this.#paused || !this.#reading) return got;
         last = now;
-      } else if (n !== -EAGAIN) return until();
-      if ((now - last) * 1000 >= idleUs || (now - start) * 1000 >= capUs) return until();
+      } else if (n !== -EAGAIN) return got;
+      if ((now - last) * 1000 >= idleUs || (now - start) * 1000 >= capUs) return got;
     }
   }
 

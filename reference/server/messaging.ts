@@ -21,6 +21,7 @@ import {
 import type { ErrorCodeValue } from '../errors.ts';
 import type { NativeAddon } from '../native/api.ts';
 import { chooseTaskWorker } from './dispatch.ts';
+import { SpinGovernor } from './spin.ts';
 import {
   decodeValue, encodeValue, F_NOREPLY, F_WAIT, K_CLOSE, K_COMMAND, K_FAILED, K_PIPE, K_REPLY, K_RESULT, K_SEND, K_TASK, Mailbox, type Message,
 } from './mailbox.ts';
@@ -56,8 +57,9 @@ export interface MessagingHooks {
   /**
    * Busy-poll budget in microseconds (0: off): taskwait polls its inbox this long for the
    * result before yielding to the event loop, and a task worker keeps polling for the next
-   * message this long after each one. Swoole's taskwait blocks the worker for the whole wait;
-   * this spends a bounded slice of CPU to skip the wake-ups that dominate a round trip.
+   * message this long after each batch. Swoole's taskwait blocks the worker for the whole wait;
+   * this spends a bounded slice of CPU to skip the wake-ups that dominate a round trip, and
+   * only while it pays (spin.ts backs off after misses).
    */
   spinUs: number;
   /** Shared-memory views of the task workers. */
@@ -104,6 +106,8 @@ export class Messaging {
   readonly #waiting = new Map<number, Waiting>();
   readonly #deadlines: { at: number; id: number }[] = [];
   #dHead = 0;
+  /** taskwait's busy-poll (spin.ts): on while it catches results. */
+  readonly #waitSpin = new SpinGovernor();
   #deadlineTimer: NodeJS.Timeout | null = null;
   readonly #commandWaits = new Map<number, (reply: Message | null) => void>();
   /** The task whose onTask is running (finish() answers it). */
@@ -250,7 +254,10 @@ export class Messaging {
     if (!this.#sendTask(index, id, data, F_WAIT)) return Promise.resolve(this.#h.fail(ErrorCode.SERVER_PIPE_BUFFER_FULL));
     const p = new Promise<unknown>((resolve) => this.#waiting.set(id, { resolve, single: true }));
     this.#expireAt(id, performance.now() + timeoutMs(timeout));
-    if (this.#h.spinUs > 0) this.#box.spin(Math.min(this.#h.spinUs, timeoutMs(timeout) * 1000), () => !this.#waiting.has(id));
+    if (this.#h.spinUs > 0 && this.#waitSpin.shouldSpin()) {
+      this.#box.spin(Math.min(this.#h.spinUs, timeoutMs(timeout) * 1000), () => !this.#waiting.has(id));
+      this.#waitSpin.result(!this.#waiting.has(id));
+    }
     return p;
   }
 

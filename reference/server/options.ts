@@ -65,7 +65,7 @@ const OPTION_TABLE: Record<string, OptionSpec> = {
    * with 9006 (explicit backpressure). Default 64 MiB.
    */
   pipe_buffer_size: { kind: 'size', scope: 'server' },
-  /** Ours: busy-poll budget (µs) of taskwait and of task workers between messages (messaging.ts); 0 (the default) turns it off: it only pays on an otherwise idle machine. */
+  /** Ours: busy-poll budget (µs) of taskwait and of task workers between messages (messaging.ts, backed off by spin.ts when it does not pay); default 50, 0 turns it off. */
   task_spin_us: { kind: 'int', scope: 'server', check: (v: number, n) => (v < 0 ? fail(ErrorCode.INVALID_OPTION, `${n} must be >= 0`) : v) },
   // dispatch
   dispatch_mode: {

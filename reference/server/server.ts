@@ -821,7 +821,7 @@ export class Server {
       outFds,
       inFd,
       limitBytes: Number(this.setting.pipe_buffer_size ?? 64 << 20),
-      spinUs: Number(this.setting.task_spin_us ?? 0),
+      spinUs: Number(this.setting.task_spin_us ?? 50),
       taskIdle: (i) => sh().status(n + i) === WORKER_IDLE,
       taskQueued: (i) => sh().taskQueued(n + i),
       taskQueuedAdd: (i, up) => sh().taskQueuedAdd(n + i, up),
