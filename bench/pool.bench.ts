@@ -5,7 +5,9 @@
  * Env: BENCH_ROUNDS (5), BENCH_COUNT (200000), BENCH_RESTART_ROUNDS (4; 6 restarts each).
  * Also: a crash loop's restarts and CPU (the backoff at work), and real Swoole's numbers as reference lines.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -82,8 +84,11 @@ async function restart(standby: boolean, samples: number): Promise<number[]> {
   let lastExit = 0;
   let worker1 = 0;
   const ready = new Set<number>();
+  // The exiting worker writes its exit time to this file (not to a pipe we read: see pool-app.ts).
+  const dir = mkdtempSync(join(tmpdir(), 'swc-restart-'));
+  const exitFile = join(dir, 'exit');
   const child = spawn(process.execPath, ['--import=tsx', app], {
-    env: { ...process.env, BENCH_MODE: 'restart', BENCH_STANDBY: standby ? '1' : '0', SWOOLE_REF_POOL_TRACE_FD: '3' },
+    env: { ...process.env, BENCH_MODE: 'restart', BENCH_STANDBY: standby ? '1' : '0', SWOOLE_REF_POOL_TRACE_FD: '3', BENCH_EXIT_FILE: exitFile },
     stdio: ['ignore', 'pipe', 'inherit', 'pipe'],
   });
   const poke = (): void => {
@@ -101,8 +106,11 @@ async function restart(standby: boolean, samples: number): Promise<number[]> {
   });
   createInterface({ input: child.stdout! }).on('line', (l) => {
     const o = JSON.parse(l) as Line;
-    if (o.ev === 'exit') lastExit = o.at as number;
-    else if (o.ev === 'start' && o.id === 1) {
+    if (o.ev === 'start' && o.id === 1) {
+      if (existsSync(exitFile)) {
+        lastExit = Number(readFileSync(exitFile, 'utf8'));
+        rmSync(exitFile);
+      }
       if (lastExit) lat.push((o.at as number) - lastExit);
       lastExit = 0;
       if (lat.length >= samples) child.kill('SIGTERM');
@@ -113,6 +121,7 @@ async function restart(standby: boolean, samples: number): Promise<number[]> {
     }
   });
   await new Promise((r) => child.on('exit', r));
+  rmSync(dir, { recursive: true, force: true });
   return lat;
 }
 

@@ -88,9 +88,7 @@ export class PoolWorker {
     routeExitThroughStop((code) => !this.#stopping && (this.stop(code), true), this.#realExit);
     // Tell the master as soon as no callback of ours can run any more, so it refills the slot
     // without waiting for the process teardown and SIGCHLD (see README: restart latency).
-    process.once('exit', () => {
-      if (process.connected) process.send!({ t: 'exiting' } satisfies ToMaster);
-    });
+    process.once('exit', () => this.#announceExit());
     // SIGTERM: graceful when we have a message loop (P24), Node's default (immediate death) otherwise.
     if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
     // onWorkerStart counts as a callback in flight: stop()/detach() inside it wait for it to return.
@@ -255,6 +253,16 @@ export class PoolWorker {
     } catch (err) {
       console.error(err);
     }
+    // onWorkerStop is over: announce now rather than from process.exit's 'exit' event.
+    this.#announceExit();
     this.#realExit(this.#exitCode);
+  }
+
+  #announced = false;
+
+  #announceExit(): void {
+    if (this.#announced) return;
+    this.#announced = true;
+    if (process.connected) process.send!({ t: 'exiting' } satisfies ToMaster);
   }
 }

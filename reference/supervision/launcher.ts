@@ -239,8 +239,9 @@ export class WorkerLauncher {
     child.wantSlot = -1;
     this.#apply({ t: 'spawned', slot, pid });
     const pids = this.pids();
-    this.#h.trace?.('assign', { pid, slot });
     child.proc.send(this.#h.assignMessage(slot, pids));
+    // After the send: a trace write can wake its reader and cost this process the CPU.
+    this.#h.trace?.('assign', { pid, slot });
     for (const other of this.#children.values()) {
       if (other !== child && other.slot >= 0 && other.proc.connected) other.proc.send({ t: 'pids', pids });
     }
