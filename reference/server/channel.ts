@@ -30,6 +30,8 @@ export const R_RESUME = 13;
 export const R_PROTECT = 14;
 export const R_BIND = 15;
 export const R_ACK = 16;
+/** sendfile(): offset f64 LE, length f64 LE, then the path (UTF-8); the master reads the file. */
+export const R_SENDFILE = 17;
 /** Either way: a leading piece of a long payload (flags carry the final record's type). */
 export const R_PART = 20;
 /** Master → worker, first record of every datagram: its sequence number (u32 in `session`). */

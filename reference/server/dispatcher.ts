@@ -9,7 +9,7 @@ import { ErrorCode } from '../errors.ts';
 import { Limits } from '../constants.ts';
 import { chooseWorker, interpretDispatchFunc, type WorkerLoad } from './dispatch.ts';
 import {
-  F_CONT, F_ON, R_ACK, R_BIND, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PART, R_PAUSE, R_PROTECT, R_RESUME, R_SEND,
+  F_CONT, F_ON, R_ACK, R_BIND, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PART, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
   RecordReader, RecordWriter, DATAGRAM_MAX, splitRecords, type ChannelRecord,
 } from './channel.ts';
 import type { DatagramSocket } from '../native/api.ts';
@@ -37,6 +37,7 @@ export interface MasterHooks {
   callDispatchFunc(fn: (...a: unknown[]) => unknown, session: number, type: number, data?: Buffer): unknown;
   conn(session: number): DispatchConn | undefined;
   send(session: number, data: Buffer): void;
+  sendfile(session: number, filename: string, offset: number, length: number): void;
   close(session: number, reset: boolean): void;
   pause(session: number, on: boolean): void;
   protect(session: number, on: boolean): void;
@@ -215,6 +216,9 @@ export class Dispatcher {
     switch (r.type) {
       case R_SEND:
         h.send(r.session, r.payload);
+        break;
+      case R_SENDFILE:
+        h.sendfile(r.session, r.payload.subarray(16).toString(), r.payload.readDoubleLE(0), r.payload.readDoubleLE(8));
         break;
       case R_CLOSE_CMD: {
         // The closing worker ran onClose itself; the others only drop their copy.
