@@ -105,6 +105,32 @@ t.test('clause:server.base.sendfile-range offset and length pick a slice; length
   t.equal((await got).toString(), '2345|789|');
 });
 
+t.test('clause:server.base.sendfile close() right after sendfile(): the whole file goes out before the FIN; reset drops it', async (t) => {
+  const dir = scratch(t);
+  const body = randomBytes(4 * 1024 * 1024);
+  const path = join(dir, 'four.bin');
+  writeFileSync(path, body);
+  const s = await single(t, (srv, fd, data) => {
+    srv.sendfile(fd, path);
+    srv.close(fd, data.toString() === 'reset');
+  });
+  const c = await connect(t, s.port);
+  const parts: Buffer[] = [];
+  c.on('data', (d: Buffer) => parts.push(d));
+  const ended = once(c, 'end');
+  c.write('close');
+  await ended;
+  t.equal(sha(Buffer.concat(parts)), sha(body), 'every byte of the file, then EOF');
+  const r = await connect(t, s.port);
+  let got = 0;
+  r.on('data', (d: Buffer) => (got += d.length));
+  r.on('error', () => {});
+  const closed = once(r, 'close');
+  r.write('reset');
+  await closed;
+  t.ok(got < body.length, `close(fd, true) dropped the queued file (${got} of ${body.length} bytes arrived)`);
+});
+
 t.test('clause:server.base.sendfile-errors sendfile() refusals carry their codes (502 missing, 9013 not regular, 502 offset at the end, 505 range past the end, 1006/1005 bad sessions)', async (t) => {
   const dir = scratch(t);
   const path = join(dir, 'ten.txt');
