@@ -22,6 +22,8 @@ export const R_INFO = 1;
 export const R_CONNECT = 2;
 export const R_DATA = 3;
 export const R_CLOSE = 4;
+/** The connection's unsent queue crossed a water mark: F_ON bufferFull, else bufferEmpty. */
+export const R_BUFFER = 5;
 /** Worker → master: */
 export const R_SEND = 10;
 export const R_CLOSE_CMD = 11;

@@ -9,7 +9,7 @@ import type { DatagramSocket, NativeAddon } from '../native/api.ts';
 import { ErrorCode } from '../errors.ts';
 import type { ErrorCodeValue } from '../errors.ts';
 import {
-  F_ON, R_ACK, R_BIND, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
+  F_ON, R_ACK, R_BIND, R_BUFFER, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
   RecordReader, RecordWriter, DATAGRAM_MAX, type ChannelRecord,
 } from './channel.ts';
 import { Col, type SharedStats } from './shared-stats.ts';
@@ -20,7 +20,7 @@ export interface RemoteHooks {
   dispatchMode: number;
   outputBufferSize: number;
   /** Runs a port callback; `port` is the listener's index. */
-  emit(port: number, event: 'connect' | 'receive' | 'close', ...args: unknown[]): void;
+  emit(port: number, event: 'connect' | 'receive' | 'close' | 'bufferfull' | 'bufferempty', ...args: unknown[]): void;
   /** After each onReceive: true when this worker has reached max_request and must stop reading. */
   afterRequest(): boolean;
   fail(code: ErrorCodeValue): false;
@@ -131,6 +131,11 @@ export class RemoteSessions {
         this.#acks++;
         this.#h.emit(m?.port ?? 0, 'receive', id, m?.reactorId ?? 0, r.payload);
         if (this.#h.afterRequest()) this.stopReading();
+        return;
+      }
+      case R_BUFFER: {
+        const m = this.#mirror.get(id);
+        if (m && !m.closing) this.#h.emit(m.port, r.flags & F_ON ? 'bufferfull' : 'bufferempty', id);
         return;
       }
       case R_CLOSE: {

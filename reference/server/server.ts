@@ -330,6 +330,12 @@ export class Server {
       else d.close(c, args[1] as number);
       return;
     }
+    if (d && (name === 'bufferfull' || name === 'bufferempty')) {
+      // PROCESS master: the master's queue crossed a mark; the callback runs in a worker.
+      const c = this.#conns.get(args[0] as number);
+      if (c) d.buffer(c, name === 'bufferfull');
+      return;
+    }
     if (this.#removed.has(name)) return;
     const fn = port.callbacks.get(name) ?? this.ports[0]!.callbacks.get(name);
     if (fn) this.#run(fn, args);
@@ -567,6 +573,7 @@ export class Server {
           dispatchFunc: typeof this.setting.dispatch_func === 'function' ? (this.setting.dispatch_func as (...a: unknown[]) => unknown) : null,
           connectEvents: !this.#removed.has('connect') && this.#registered().has('connect'),
           closeEvents,
+          bufferEvents: ['bufferfull', 'bufferempty'].some((e) => !this.#removed.has(e) && this.#registered().has(e)),
           reactorNum: this.#reactorNum,
           callDispatchFunc: (fn, session, type, data) => (data === undefined ? fn(this, session, type) : fn(this, session, type, data)),
           conn: (id) => conns.get(id),
@@ -1124,9 +1131,9 @@ export class Server {
     if (port.type !== SWOOLE_SOCK_UNIX_STREAM && ps.open_tcp_nodelay !== false) socket.setNoDelay(true);
     const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
     const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), out: null, outBytes: 0, files: null, water: null };
-    // bufferFull/bufferEmpty run where the connection lives (single process, BASE workers).
-    const full = !this.#dispatcher && this.#emitterFor(port, 'bufferfull') !== undefined;
-    const empty = !this.#dispatcher && this.#emitterFor(port, 'bufferempty') !== undefined;
+    // The queue is where the socket is (PROCESS: the master, which tells the worker); S12 may remove the events.
+    const full = !this.#removed.has('bufferfull') && this.#emitterFor(port, 'bufferfull') !== undefined;
+    const empty = !this.#removed.has('bufferempty') && this.#emitterFor(port, 'bufferempty') !== undefined;
     if (full || empty) {
       conn.water = new WaterLevel(waterMarks(ps, Number(this.setting.socket_buffer_size ?? 8 * 1024 * 1024)), full, empty);
       socket.on('drain', () => this.#checkDrained(conn));
@@ -1259,6 +1266,7 @@ export class Server {
       c.outBytes += data.length;
     } else this.#write(c, data);
     c.session.lastSendTime = nowSec();
+    if (c.water) this.#checkQueued(c);
   }
 
   #buffer(data: string | Buffer): Buffer | null {

@@ -124,7 +124,7 @@ t.test('clause:server.multi.buffer-events BASE workers: bufferFull and bufferEmp
   const { c, who } = owners.get(1)!;
   const from = a.events.length;
   c.sock.pause();
-  c.send('flood:64');
+  c.send('flood:256');
   const full = await a.wait((e) => e.ev === 'BufferFull', 20000, from);
   t.same({ pid: full.pid, fd: full.fd }, { pid: who.pid, fd: who.fd }, 'bufferFull in the owning worker, for that connection');
   t.ok(Number(full.queued) >= 1024 * 1024, 'at the high mark');
@@ -134,5 +134,41 @@ t.test('clause:server.multi.buffer-events BASE workers: bufferFull and bufferEmp
   const flood = await a.wait((e) => e.ev === 'Flood', 20000, from);
   for (let i = 0; i < Number(flood.sent); i++) await c.next();
   t.equal(await c.request('echo:after'), 'after', 'the connection still serves');
+  await a.stop();
+});
+
+t.test('clause:server.process.buffer-events PROCESS: the master watches its queue and bufferFull / bufferEmpty run in the connection\'s worker', async (t) => {
+  const { a, port } = await app(t, 'process', 2, { SRV_BUFFER: '1' }, { buffer_high_watermark: 1024 * 1024 });
+  const c = await FrameClient.connect(t, port);
+  const who = await c.json<{ pid: number; fd: number }>('who');
+  const from = a.events.length;
+  // 16 MiB: more than the loopback kernel buffers absorb, so the master's own queue grows.
+  c.sock.pause();
+  c.send('flood:256');
+  const flood = await a.wait((e) => e.ev === 'Flood', 20000, from);
+  t.equal(flood.sent, 256, 'a PROCESS worker queues every send (the master holds the bytes)');
+  const full = await a.wait((e) => e.ev === 'BufferFull', 20000, from);
+  t.same({ pid: full.pid, fd: full.fd }, { pid: who.pid, fd: who.fd }, 'bufferFull in the worker that serves the connection');
+  c.sock.resume();
+  const empty = await a.wait((e) => e.ev === 'BufferEmpty', 20000, from);
+  t.same({ pid: empty.pid, fd: empty.fd }, { pid: who.pid, fd: who.fd }, 'bufferEmpty there too, once drained');
+  for (let i = 0; i < 256; i++) await c.next();
+  t.equal(a.events.slice(from).filter((e) => e.ev === 'BufferFull' || e.ev === 'BufferEmpty').length, 2, 'once each');
+  t.equal(await c.request('echo:after'), 'after');
+  await a.stop();
+});
+
+t.test('clause:server.process.buffer-events PROCESS with dispatch_mode 1: bufferFull / bufferEmpty are removed at start (9015): none runs even when the queue crosses the mark', async (t) => {
+  const { a, port } = await app(t, 'process', 2, { SRV_BUFFER: '1', SRV_NO_CONNECT: '1' }, { buffer_high_watermark: 1024 * 1024, dispatch_mode: 1 });
+  t.match(a.stderr, /cannot set 'onBufferFull' event when using dispatch_mode=1/, 'the removal is reported');
+  const c = await FrameClient.connect(t, port);
+  const from = a.events.length;
+  c.sock.pause();
+  c.send('flood:256');
+  await a.wait((e) => e.ev === 'Flood', 20000, from);
+  c.sock.resume();
+  for (let i = 0; i < 256; i++) await c.next();
+  t.equal(await c.request('echo:after'), 'after', 'everything delivered');
+  t.notOk(a.events.slice(from).some((e) => e.ev === 'BufferFull' || e.ev === 'BufferEmpty'), 'no buffer events ran');
   await a.stop();
 });
