@@ -1323,7 +1323,8 @@ export class Server {
     if (this.#remote) return this.#remote.sendfile(fd, String(filename), range.offset, range.length);
     const c = this.#conns.get(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
-    if (c.session.closing || c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);
+    // As send(): inside onClose of a server-initiated close the socket is still open (h5, BASE).
+    if (c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);
     let file: number;
     try {
       file = openSync(String(filename), 'r');
@@ -1380,7 +1381,7 @@ export class Server {
     if (!buf) return no(ErrorCode.NO_PAYLOAD);
     const c = this.#conns.get(fd);
     if (!c) return no(ErrorCode.SESSION_NOT_EXIST);
-    if (c.session.closing || c.socket.destroyed || c.socket.writableEnded) return no(ErrorCode.SESSION_CLOSED);
+    if (c.socket.destroyed || c.socket.writableEnded) return no(ErrorCode.SESSION_CLOSED);
     this.#flushOut(c);
     c.session.lastSendTime = nowSec();
     this.#count.sent(buf.length);
