@@ -57,6 +57,16 @@ export class RawClient {
     });
   }
 
+  /** Stops reading: the kernel buffers fill and the peer's sends back up (flow control). */
+  pause(): void {
+    this.#sock.pause();
+  }
+
+  /** Reads again after pause(). */
+  resume(): void {
+    this.#sock.resume();
+  }
+
   /** Half-close: FIN, keep reading. */
   halfClose(): void {
     this.#sock.end();

@@ -22,6 +22,8 @@ export const R_INFO = 1;
 export const R_CONNECT = 2;
 export const R_DATA = 3;
 export const R_CLOSE = 4;
+/** The connection's unsent queue crossed a water mark: F_ON bufferFull, else bufferEmpty. */
+export const R_BUFFER = 5;
 /** Worker → master: */
 export const R_SEND = 10;
 export const R_CLOSE_CMD = 11;
@@ -30,6 +32,8 @@ export const R_RESUME = 13;
 export const R_PROTECT = 14;
 export const R_BIND = 15;
 export const R_ACK = 16;
+/** sendfile(): offset f64 LE, length f64 LE, then the path (UTF-8); the master reads the file. */
+export const R_SENDFILE = 17;
 /** Either way: a leading piece of a long payload (flags carry the final record's type). */
 export const R_PART = 20;
 /** Master → worker, first record of every datagram: its sequence number (u32 in `session`). */

@@ -9,7 +9,7 @@ import { ErrorCode } from '../errors.ts';
 import { Limits } from '../constants.ts';
 import { chooseWorker, interpretDispatchFunc, type WorkerLoad } from './dispatch.ts';
 import {
-  F_CONT, F_ON, R_ACK, R_BIND, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PART, R_PAUSE, R_PROTECT, R_RESUME, R_SEND,
+  F_CONT, F_ON, R_ACK, R_BIND, R_BUFFER, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PART, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
   RecordReader, RecordWriter, DATAGRAM_MAX, splitRecords, type ChannelRecord,
 } from './channel.ts';
 import type { DatagramSocket } from '../native/api.ts';
@@ -32,11 +32,14 @@ export interface MasterHooks {
   /** connect/close callbacks exist in the workers and were not removed (S12). */
   connectEvents: boolean;
   closeEvents: boolean;
+  /** bufferFull / bufferEmpty callbacks exist in the workers and were not removed (S12). */
+  bufferEvents: boolean;
   reactorNum: number;
   /** Calls dispatch_func with the server object first. */
   callDispatchFunc(fn: (...a: unknown[]) => unknown, session: number, type: number, data?: Buffer): unknown;
   conn(session: number): DispatchConn | undefined;
   send(session: number, data: Buffer): void;
+  sendfile(session: number, filename: string, offset: number, length: number): void;
   close(session: number, reset: boolean): void;
   pause(session: number, on: boolean): void;
   protect(session: number, on: boolean): void;
@@ -55,6 +58,8 @@ const NO_RID = Buffer.from([0xff, 0xff, 0xff, 0xff]);
 const TYPE_DATA = 0;
 const TYPE_CLOSE = 4;
 const TYPE_CONNECT = 5;
+const TYPE_BUFFER_FULL = 12;
+const TYPE_BUFFER_EMPTY = 13;
 
 export class Dispatcher {
   readonly #h: MasterHooks;
@@ -157,6 +162,15 @@ export class Dispatcher {
     this.#writers[w]!.push(R_DATA, 0, c.session.id, frame);
   }
 
+  /** The master's queue for `c` crossed a water mark: onBufferFull / onBufferEmpty in the chosen worker. */
+  buffer(c: DispatchConn, full: boolean): void {
+    if (!this.#h.bufferEvents) return;
+    const w = this.#choose(c, full ? TYPE_BUFFER_FULL : TYPE_BUFFER_EMPTY);
+    if (w < 0) return;
+    this.#inform(c, w);
+    this.#writers[w]!.push(R_BUFFER, full ? F_ON : 0, c.session.id);
+  }
+
   /** The connection is gone: onClose in the chosen worker (if kept), the others drop it. */
   close(c: DispatchConn, reactorId: number): void {
     let target = -1;
@@ -215,6 +229,9 @@ export class Dispatcher {
     switch (r.type) {
       case R_SEND:
         h.send(r.session, r.payload);
+        break;
+      case R_SENDFILE:
+        h.sendfile(r.session, r.payload.subarray(16).toString(), r.payload.readDoubleLE(0), r.payload.readDoubleLE(8));
         break;
       case R_CLOSE_CMD: {
         // The closing worker ran onClose itself; the others only drop their copy.

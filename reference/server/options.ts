@@ -92,6 +92,9 @@ const OPTION_TABLE: Record<string, OptionSpec> = {
   heartbeat_idle_time: { kind: 'number', scope: 'port', check: clamp(0, Number.MAX_SAFE_INTEGER) },
   max_idle_time: { kind: 'number', scope: 'port', check: (v: number) => (v <= 0 ? 0 : Math.max(0.001, v)) },
   open_tcp_nodelay: { kind: 'bool', scope: 'port' },
+  /** bufferFull / bufferEmpty marks (watermark.ts): 0 = 80 % of socket_buffer_size, and 0. */
+  buffer_high_watermark: { kind: 'size', scope: 'port', check: clamp(0, UINT32_MAX) },
+  buffer_low_watermark: { kind: 'size', scope: 'port', check: clamp(0, UINT32_MAX) },
   open_length_check: { kind: 'bool', scope: 'port' },
   open_eof_check: { kind: 'bool', scope: 'port' },
   open_eof_split: { kind: 'bool', scope: 'port' },

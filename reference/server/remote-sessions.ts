@@ -9,7 +9,7 @@ import type { DatagramSocket, NativeAddon } from '../native/api.ts';
 import { ErrorCode } from '../errors.ts';
 import type { ErrorCodeValue } from '../errors.ts';
 import {
-  F_ON, R_ACK, R_BIND, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PAUSE, R_PROTECT, R_RESUME, R_SEND,
+  F_ON, R_ACK, R_BIND, R_BUFFER, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
   RecordReader, RecordWriter, DATAGRAM_MAX, type ChannelRecord,
 } from './channel.ts';
 import { Col, type SharedStats } from './shared-stats.ts';
@@ -20,7 +20,7 @@ export interface RemoteHooks {
   dispatchMode: number;
   outputBufferSize: number;
   /** Runs a port callback; `port` is the listener's index. */
-  emit(port: number, event: 'connect' | 'receive' | 'close', ...args: unknown[]): void;
+  emit(port: number, event: 'connect' | 'receive' | 'close' | 'bufferfull' | 'bufferempty', ...args: unknown[]): void;
   /** After each onReceive: true when this worker has reached max_request and must stop reading. */
   afterRequest(): boolean;
   fail(code: ErrorCodeValue): false;
@@ -133,6 +133,11 @@ export class RemoteSessions {
         if (this.#h.afterRequest()) this.stopReading();
         return;
       }
+      case R_BUFFER: {
+        const m = this.#mirror.get(id);
+        if (m && !m.closing) this.#h.emit(m.port, r.flags & F_ON ? 'bufferfull' : 'bufferempty', id);
+        return;
+      }
       case R_CLOSE: {
         const m = this.#mirror.get(id);
         this.#remember(id);
@@ -166,6 +171,24 @@ export class RemoteSessions {
     h.stats.add(Col.RESPONSE);
     h.stats.add(Col.W_RESPONSE);
     h.stats.add(Col.SEND_BYTES, buf.length);
+    return true;
+  }
+
+  /** The worker checked the file (server.ts); the master opens and streams it, in order with sends. */
+  sendfile(fd: number, filename: string, offset: number, length: number): boolean {
+    const h = this.#h;
+    if (!this.#live(fd)) return h.fail(this.#closed.has(fd) || this.#mirror.get(fd)?.closing ? ErrorCode.SESSION_CLOSED : ErrorCode.SESSION_NOT_EXIST);
+    const path = Buffer.from(filename);
+    const p = Buffer.alloc(16 + path.length);
+    p.writeDoubleLE(offset, 0);
+    p.writeDoubleLE(length, 8);
+    path.copy(p, 16);
+    this.#writer.push(R_SENDFILE, 0, fd, p);
+    const m = this.#mirror.get(fd);
+    if (m) m.lastSendTime = nowSec();
+    h.stats.add(Col.RESPONSE);
+    h.stats.add(Col.W_RESPONSE);
+    h.stats.add(Col.SEND_BYTES, length);
     return true;
   }
 

@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { ErrorCode, SwooleError } from '../errors.ts';
 import type { ErrorCodeValue } from '../errors.ts';
@@ -39,6 +39,8 @@ import type { StreamDecoder } from '../framing/decoder.ts';
 import { Messaging, type CommandEntry, type FinishCallback, type ProcessKind } from './messaging.ts';
 import { INBOX_BUFFER } from './mailbox.ts';
 import { Process } from '../process/process.ts';
+import { FileOutput } from './file-output.ts';
+import { WaterLevel, waterMarks } from './watermark.ts';
 
 export interface ServerInternals {
   /** Chooses each connection's decoder from its port settings. */
@@ -62,6 +64,10 @@ interface Conn {
   /** Replies send() made while this connection's read is being handled: written as one buffer after it. */
   out: Buffer[] | null;
   outBytes: number;
+  /** Ordered output while sendfile() streams a file (file-output.ts). */
+  files: FileOutput | null;
+  /** bufferFull/bufferEmpty state when the port has either callback (watermark.ts). */
+  water: WaterLevel | null;
 }
 
 /** The counters the reactor bumps; a StatsCounter (single) or rows in shared memory. */
@@ -76,6 +82,44 @@ interface Counters {
 const nowSec = () => Date.now() / 1000;
 const isDgram = (type: number) => type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6;
 const signalNumber = (sig: NodeJS.Signals | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
+
+/**
+ * sendfile()'s checks, in Swoole's order (Server::sendfile, Socket::sendfile): the file must
+ * stat (502) and be regular (9013), the offset must be before its end (502), and the range must
+ * fit (505). Length 0 means "to the end". Returns the range or the error code.
+ */
+function fileRange(filename: string, offset: number, length: number): { offset: number; length: number } | ErrorCodeValue {
+  if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0) return ErrorCode.INVALID_PARAMS;
+  let st;
+  try {
+    st = statSync(filename);
+  } catch {
+    return ErrorCode.SYSTEM_CALL_FAIL;
+  }
+  if (!st.isFile()) return ErrorCode.SERVER_IS_NOT_REGULAR_FILE;
+  if (st.size <= offset) return ErrorCode.SYSTEM_CALL_FAIL;
+  if (offset + length > st.size) return ErrorCode.INVALID_PARAMS;
+  return { offset, length: length === 0 ? st.size - offset : length };
+}
+
+/** What keeps the event loop alive (one entry per handle, request or ref'd timer), immediates left out. */
+function loopResources(): string[] {
+  return process.getActiveResourcesInfo().filter((x) => x !== 'Immediate');
+}
+
+/**
+ * The resources that are not the server's own: what is alive now minus what was alive just
+ * before onWorkerStart (stdio pipes, the manager channel, listeners: all ours) and minus the
+ * exit wait's own timer.
+ */
+function userPendingResources(baseline: readonly string[]): string[] {
+  const r = loopResources();
+  for (const x of [...baseline, 'Timeout']) {
+    const i = r.indexOf(x);
+    if (i >= 0) r.splice(i, 1);
+  }
+  return r.sort();
+}
 
 /** Servers constructed in this process, in order: a worker adopts the one with its index. */
 let constructed = 0;
@@ -111,6 +155,10 @@ export class Server {
   #done: ((ok: boolean) => void) | undefined;
   #socketFiles: string[] = [];
   #stopRequested = false;
+  /** A worker waiting for its pending events before it stops (S27). */
+  #exiting = false;
+  /** The loop's resources just before onWorkerStart: the server's own (see userPendingResources). */
+  #baseline: string[] = [];
   #onSigterm = (): void => {
     this.shutdown();
   };
@@ -267,7 +315,7 @@ export class Server {
       return (fn as (...a: unknown[]) => unknown)(this, ...args);
     } finally {
       // Nested callbacks (onClose inside onReceive) leave the worker busy; a stopping one exits.
-      shared.setStatus(before === WORKER_BUSY ? WORKER_BUSY : this.#state === 'stopped' ? WORKER_EXIT : WORKER_IDLE);
+      shared.setStatus(before === WORKER_BUSY ? WORKER_BUSY : this.#state === 'stopped' || this.#exiting ? WORKER_EXIT : WORKER_IDLE);
     }
   }
 
@@ -280,6 +328,12 @@ export class Server {
       if (name === 'connect') d.connect(c);
       else if (name === 'receive') d.data(c, args[2] as Buffer);
       else d.close(c, args[1] as number);
+      return;
+    }
+    if (d && (name === 'bufferfull' || name === 'bufferempty')) {
+      // PROCESS master: the master's queue crossed a mark; the callback runs in a worker.
+      const c = this.#conns.get(args[0] as number);
+      if (c) d.buffer(c, name === 'bufferfull');
       return;
     }
     if (this.#removed.has(name)) return;
@@ -519,10 +573,12 @@ export class Server {
           dispatchFunc: typeof this.setting.dispatch_func === 'function' ? (this.setting.dispatch_func as (...a: unknown[]) => unknown) : null,
           connectEvents: !this.#removed.has('connect') && this.#registered().has('connect'),
           closeEvents,
+          bufferEvents: ['bufferfull', 'bufferempty'].some((e) => !this.#removed.has(e) && this.#registered().has(e)),
           reactorNum: this.#reactorNum,
           callDispatchFunc: (fn, session, type, data) => (data === undefined ? fn(this, session, type) : fn(this, session, type, data)),
           conn: (id) => conns.get(id),
           send: (id, data) => this.#masterSend(id, data),
+          sendfile: (id, filename, offset, length) => this.#masterSendfile(id, filename, offset, length),
           close: (id, reset) => {
             const c = this.#liveConn(id);
             if (c) this.#closeConn(c, -1, reset, false);
@@ -755,6 +811,8 @@ export class Server {
       for (const p of this.ports) await this.#listenPort(p);
     }
     this.#state = 'running';
+    // Before the heartbeat timers (ours, but gone by the exit wait) and any user callback.
+    this.#baseline = loopResources();
     if (this.mode === SWOOLE_BASE) {
       this.#armTimers();
       if (id === 0 && shared.claimOnStart()) this.#emit('start');
@@ -771,6 +829,7 @@ export class Server {
     this.#taskThreshold = maxRequestThreshold(Number(this.setting.task_max_request ?? 0), this.setting.task_max_request_grace === undefined ? undefined : Number(this.setting.task_max_request_grace), Math.random);
     process.on('SIGTERM', () => this.#stopWorker(0));
     this.#state = 'running';
+    this.#baseline = loopResources();
     this.#emit('workerstart', id);
     this.#messaging!.start();
     return new Promise<boolean>(() => {});
@@ -832,7 +891,7 @@ export class Server {
         s.put(Col.HOLD_WAIT, wait ? 1 : 0);
         s.put(Col.HOLD_SRC, src);
         // An async onTask keeps its task worker busy until it settles (idle selection, S17).
-        s.setStatus(src >= 0 ? WORKER_BUSY : this.#state === 'stopped' ? WORKER_EXIT : WORKER_IDLE);
+        s.setStatus(src >= 0 ? WORKER_BUSY : this.#state === 'stopped' || this.#exiting ? WORKER_EXIT : WORKER_IDLE);
       },
       hasCallback: (name) => this.#callbacks.has(name),
       onTask: (taskId, src, data) => {
@@ -884,39 +943,93 @@ export class Server {
   }
 
   /**
-   * A worker stops (SIGTERM from the manager: shutdown or reload; or max_request). BASE closes
-   * its connections with onClose(reactor_id -1) first (h2, h3); PROCESS leaves them to the
-   * master, and what is still queued on its channel stays there for the replacement.
+   * A worker stops (SIGTERM from the manager: shutdown, reload, stop() from elsewhere;
+   * max_request; stop() in itself). It stops accepting and reading at once. Then, unless `now`
+   * (stop() without waitEvent, in the worker itself), it waits for its pending events (timers,
+   * I/O its callbacks started), running onWorkerExit while any remain (S27), for at most
+   * max_wait_time (then warning 9101). Then BASE closes its connections with onClose(reactor_id
+   * -1) (h2, h3) and onWorkerStop runs; PROCESS leaves the connections to the master, and what
+   * is still queued on its channel stays there for the replacement.
    */
-  #stopWorker(code: number): void {
-    if (this.#state !== 'running') return;
-    this.#state = 'stopped';
+  #stopWorker(code: number, now = false): void {
+    if (this.#state !== 'running' || this.#exiting) return;
+    this.#exiting = true;
+    this.#shared?.setStatus(WORKER_EXIT);
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     if (this.#maxIdleTimer) clearInterval(this.#maxIdleTimer);
-    for (const l of this.#listeners) l.close();
+    // Not awaited: a net.Server's close callback waits for its connections (kept open here).
+    for (const l of this.#listeners) if (l.listening) l.close();
     this.#remote?.stopReading();
-    const sockets = [...this.#conns.values()].map((c) => c.socket);
-    for (const c of [...this.#conns.values()]) this.#closeConn(c, -1, false);
-    const deadline = Date.now() + Math.max(100, Number(this.setting.max_wait_time ?? 3) * 1000);
-    // A task worker first finishes the task in hand (and what it already took), then stops.
+    // BASE: connections stay open, unread, until the wait is over; they are ours, not pending work.
+    for (const c of this.#conns.values()) {
+      c.socket.pause();
+      c.socket.unref();
+    }
+    const maxWaitMs = Math.max(100, Number(this.setting.max_wait_time ?? 3) * 1000);
+    const waitUntil = Date.now() + maxWaitMs;
+    // A task worker first finishes the task in hand (and what it already took).
     const finishing = this.#messaging ? this.#messaging.stop() : Promise.resolve();
-    void finishing.then(async () => {
-      // An async onWorkerStop is waited for (bounded by max_wait_time): the process leaves after it.
-      const fn = this.#callbacks.get('workerstop');
-      const ret = fn ? this.#run(fn, [this.worker_id]) : undefined;
-      if (ret && typeof (ret as Promise<unknown>).then === 'function') {
-        await Promise.race([(ret as Promise<unknown>).catch(() => {}), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
-      }
-      this.#shared?.setStatus(WORKER_EXIT);
-      this.#remote?.flush();
-      setImmediate(leave);
+    void finishing
+      .then(() => (now ? undefined : this.#waitPending(waitUntil)))
+      .then(() => {
+        this.#state = 'stopped';
+        const sockets = [...this.#conns.values()].map((c) => c.socket);
+        for (const c of [...this.#conns.values()]) this.#closeConn(c, -1, false);
+        const deadline = Date.now() + maxWaitMs;
+        // An async onWorkerStop is waited for (bounded by max_wait_time): the process leaves after it.
+        const fn = this.#callbacks.get('workerstop');
+        const ret = fn ? this.#run(fn, [this.worker_id]) : undefined;
+        const stopped = ret && typeof (ret as Promise<unknown>).then === 'function'
+          ? Promise.race([(ret as Promise<unknown>).catch(() => {}), new Promise((r) => setTimeout(r, maxWaitMs))])
+          : Promise.resolve();
+        const leave = (): void => {
+          // Wait until what was written (and the FIN) reached the kernel, not for the peers to close.
+          const pending = sockets.some((s) => !s.destroyed && !s.writableFinished) || (this.#remote?.pendingOut ?? 0) > 0;
+          if (pending && Date.now() < deadline) setTimeout(leave, 1);
+          else process.exit(code);
+        };
+        void stopped.then(() => {
+          this.#shared?.setStatus(WORKER_EXIT);
+          this.#remote?.flush();
+          setImmediate(leave);
+        });
+      });
+  }
+
+  /**
+   * S27: resolves once nothing but this server's own handles keeps the event loop alive (the
+   * user's timers, sockets, file and child-process work are done), or at `until` with warning
+   * 9101. While work is pending, onWorkerExit runs (status EXIT inside): once at the start and
+   * again whenever the set of pending resources changes (Swoole: once per loop iteration).
+   */
+  #waitPending(until: number): Promise<void> {
+    // The manager's IPC channel is ours: it must not count as pending work.
+    (process.channel as { unref?: () => void } | undefined)?.unref?.();
+    return new Promise<void>((resolve) => {
+      let last = '';
+      const check = (): void => {
+        const pending = userPendingResources(this.#baseline);
+        if (pending.length === 0) return finish();
+        if (Date.now() >= until) {
+          process.emitWarning(`worker exit timeout, forced termination (pending: ${pending.join(', ')})`, { code: String(ErrorCode.WORKER_EXIT_TIMEOUT), type: 'SwooleWarning' });
+          return finish();
+        }
+        const key = pending.join(',');
+        if (key !== last) {
+          last = key;
+          const fn = this.#callbacks.get('workerexit');
+          // Not through #run: the status stays EXIT (event/worker_exit.phpt).
+          if (fn) (fn as (...a: unknown[]) => unknown)(this, this.worker_id);
+        }
+      };
+      // Ref'd on purpose (it keeps the process alive while it waits) and left out of the count.
+      const timer = setInterval(check, 5);
+      const finish = (): void => {
+        clearInterval(timer);
+        resolve();
+      };
+      setImmediate(check);
     });
-    const leave = (): void => {
-      // Wait until what was written (and the FIN) reached the kernel, not for the peers to close.
-      const pending = sockets.some((s) => !s.destroyed && !s.writableFinished) || (this.#remote?.pendingOut ?? 0) > 0;
-      if (pending && Date.now() < deadline) setTimeout(leave, 1);
-      else process.exit(code);
-    };
   }
 
   /** A failed start() is final (Swoole exits): the bound fds are closed. */
@@ -993,7 +1106,7 @@ export class Server {
   }
 
   #accept(port: Port, socket: net.Socket): void {
-    if (this.#state !== 'running') {
+    if (this.#state !== 'running' || this.#exiting) {
       socket.destroy();
       return;
     }
@@ -1025,7 +1138,14 @@ export class Server {
     // Replies are written whole (one write per read), so Nagle would only add latency.
     if (port.type !== SWOOLE_SOCK_UNIX_STREAM && ps.open_tcp_nodelay !== false) socket.setNoDelay(true);
     const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
-    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), out: null, outBytes: 0 };
+    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), out: null, outBytes: 0, files: null, water: null };
+    // The queue is where the socket is (PROCESS: the master, which tells the worker); S12 may remove the events.
+    const full = !this.#removed.has('bufferfull') && this.#emitterFor(port, 'bufferfull') !== undefined;
+    const empty = !this.#removed.has('bufferempty') && this.#emitterFor(port, 'bufferempty') !== undefined;
+    if (full || empty) {
+      conn.water = new WaterLevel(waterMarks(ps, Number(this.setting.socket_buffer_size ?? 8 * 1024 * 1024)), full, empty);
+      socket.on('drain', () => this.#checkDrained(conn));
+    }
     this.#conns.set(session.id, conn);
     this.#count.accepted();
     if (this.#dispatcher) this.#shared!.sessionOpen(session.id);
@@ -1078,7 +1198,33 @@ export class Server {
     conn.out = null;
     conn.outBytes = 0;
     if (!out || out.length === 0 || conn.socket.destroyed) return;
-    conn.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    this.#write(conn, out.length === 1 ? out[0]! : Buffer.concat(out));
+  }
+
+  /** Every write to a connection's socket: behind a streaming file if one is queued; watermark checks when armed. */
+  #write(c: Conn, buf: Buffer, cb?: (ok: boolean) => void): void {
+    const water = c.water;
+    const done = water || cb ? (ok: boolean) => {
+      cb?.(ok);
+      if (water) this.#checkDrained(c);
+    } : undefined;
+    if (c.files?.active) c.files.push(buf, done);
+    else c.socket.write(buf, done ? (err) => done(!err) : undefined);
+  }
+
+  /** Bytes the server holds for `c` that the kernel has not taken (send_queued_bytes, watermarks). */
+  #unsent(c: Conn): number {
+    return c.socket.writableLength + c.outBytes + (c.files?.queuedBytes ?? 0);
+  }
+
+  /** After send()/sendfile() queued data: bufferFull once the queue reached the high mark (runs inside the call, as in Swoole BASE). */
+  #checkQueued(c: Conn): void {
+    if (c.water?.queued(this.#unsent(c)) === 'bufferfull') this.#emitPort(c.port, 'bufferfull', c.session.id);
+  }
+
+  #checkDrained(c: Conn): void {
+    if (!c.water || c.session.closing) return;
+    if (c.water.drained(this.#unsent(c)) === 'bufferempty') this.#emitPort(c.port, 'bufferempty', c.session.id);
   }
 
   #deliver(conn: Conn, data: Buffer): void {
@@ -1091,6 +1237,7 @@ export class Server {
 
   /** The peer closed (or the socket died): onClose with the real reactor id, unless close() ran. */
   #onSocketClose(conn: Conn): void {
+    conn.files?.destroy();
     const s = conn.session;
     if (!this.#conns.has(s.id)) return;
     if (!s.closing) {
@@ -1125,8 +1272,9 @@ export class Server {
       }
       c.out.push(data);
       c.outBytes += data.length;
-    } else c.socket.write(data);
+    } else this.#write(c, data);
     c.session.lastSendTime = nowSec();
+    if (c.water) this.#checkQueued(c);
   }
 
   #buffer(data: string | Buffer): Buffer | null {
@@ -1148,14 +1296,107 @@ export class Server {
     if (c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);
     // S36: once the unsent queue reaches socket_buffer_size, send() refuses the whole call (1009).
     const limit = Number(this.setting.socket_buffer_size ?? 8 * 1024 * 1024);
-    if (c.socket.writableLength + c.outBytes >= limit) return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
+    if (this.#unsent(c) >= limit) {
+      c.water?.overflowed();
+      return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
+    }
     if (c.out) {
       c.out.push(buf);
       c.outBytes += buf.length;
-    } else c.socket.write(buf);
+    } else this.#write(c, buf);
     c.session.lastSendTime = nowSec();
     this.#count.sent(buf.length);
+    if (c.water) this.#checkQueued(c);
     return true;
+  }
+
+  /**
+   * Sends `length` bytes (0: to the end) of `filename` from `offset`, after what was sent
+   * before; later sends follow the file. The file is checked here (false + last error: 502 it
+   * cannot be stat'ed or opened or `offset` is at/after its end, 9013 not a regular file, 505
+   * negative or past-the-end range) and streamed in chunks (file-output.ts). PROCESS worker:
+   * the master reads the file. The manager/master itself: 9009. Task workers and user
+   * processes: 507 (not built).
+   */
+  sendfile(fd: number, filename: string, offset = 0, length = 0): boolean {
+    if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
+    if (this.#role === 'manager') {
+      process.emitWarning("can't send data to the connections in master process", { code: String(ErrorCode.SERVER_SEND_IN_MASTER), type: 'SwooleWarning' });
+      return this.#fail(ErrorCode.SERVER_SEND_IN_MASTER);
+    }
+    if (this.#kind === 'task' || this.#kind === 'user') return this.#fail(ErrorCode.OPERATION_NOT_SUPPORT);
+    if (!Number.isInteger(fd) || fd <= 0) return this.#fail(ErrorCode.SESSION_INVALID_ID);
+    const range = fileRange(String(filename), offset, length);
+    if (typeof range === 'number') return this.#fail(range);
+    if (this.#remote) return this.#remote.sendfile(fd, String(filename), range.offset, range.length);
+    const c = this.#conns.get(fd);
+    if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
+    // As send(): inside onClose of a server-initiated close the socket is still open (h5, BASE).
+    if (c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);
+    let file: number;
+    try {
+      file = openSync(String(filename), 'r');
+    } catch {
+      return this.#fail(ErrorCode.SYSTEM_CALL_FAIL);
+    }
+    this.#queueFile(c, file, range.offset, range.length);
+    c.session.lastSendTime = nowSec();
+    this.#count.sent(range.length);
+    if (c.water) this.#checkQueued(c);
+    return true;
+  }
+
+  /** Replies batched during this read go first; then the file, then anything sent after it. */
+  #queueFile(c: Conn, file: number, offset: number, length: number): void {
+    this.#flushOut(c);
+    if (!c.files) {
+      c.files = new FileOutput(c.socket);
+      if (c.water) c.files.onWritten = () => this.#checkDrained(c);
+    }
+    c.files.file(file, offset, length);
+  }
+
+  /** PROCESS master: a worker's sendfile(); the worker checked the file, the master reads it. */
+  #masterSendfile(fd: number, filename: string, offset: number, length: number): void {
+    const c = this.#liveConn(fd);
+    if (!c || c.socket.destroyed || c.socket.writableEnded) return;
+    let file: number;
+    try {
+      file = openSync(filename, 'r');
+    } catch (e) {
+      process.emitWarning(`sendfile(${filename}) failed: ${(e as Error).message}`, { code: String(ErrorCode.SYSTEM_CALL_FAIL), type: 'SwooleWarning' });
+      return;
+    }
+    this.#queueFile(c, file, offset, length);
+    c.session.lastSendTime = nowSec();
+  }
+
+  /**
+   * Swoole's blocking send, as a Promise: resolves true once every byte of `data` (behind what
+   * was queued before) reached the kernel, false when the connection closed first. Not limited
+   * by socket_buffer_size (it waits instead of queueing without bound in the caller). BASE and
+   * single-process only: PROCESS mode gives false with 507, as Swoole refuses it there.
+   */
+  sendwait(fd: number, data: string | Buffer): Promise<boolean> {
+    const no = (code: ErrorCodeValue): Promise<boolean> => Promise.resolve(this.#fail(code));
+    if (this.#state !== 'running' || this.#role === 'manager') return no(ErrorCode.WRONG_OPERATION);
+    if (this.mode === SWOOLE_PROCESS || this.#kind === 'task' || this.#kind === 'user') {
+      process.emitWarning("can't sendwait", { code: String(ErrorCode.OPERATION_NOT_SUPPORT), type: 'SwooleWarning' });
+      return no(ErrorCode.OPERATION_NOT_SUPPORT);
+    }
+    if (!Number.isInteger(fd) || fd <= 0) return no(ErrorCode.SESSION_INVALID_ID);
+    const buf = this.#buffer(data);
+    if (!buf) return no(ErrorCode.NO_PAYLOAD);
+    const c = this.#conns.get(fd);
+    if (!c) return no(ErrorCode.SESSION_NOT_EXIST);
+    if (c.socket.destroyed || c.socket.writableEnded) return no(ErrorCode.SESSION_CLOSED);
+    this.#flushOut(c);
+    c.session.lastSendTime = nowSec();
+    this.#count.sent(buf.length);
+    return new Promise<boolean>((resolve) => {
+      this.#write(c, buf, (ok) => resolve(ok || this.#fail(ErrorCode.SESSION_CLOSED)));
+      if (c.water) this.#checkQueued(c);
+    });
   }
 
   /** S37/h5: onClose(reactor_id -1) runs before close() returns; pending output is flushed unless reset. */
@@ -1196,7 +1437,10 @@ export class Server {
       c.outBytes = 0;
     } else this.#flushOut(c);
     // reset drops what Node still queues; the kernel still ends with FIN (observed h5).
-    if (reset) c.socket.destroy();
+    if (reset) {
+      c.files?.destroy();
+      c.socket.destroy();
+    } else if (c.files?.active) c.files.end();
     else c.socket.end();
     if (c.paused) c.socket.resume();
   }
@@ -1254,7 +1498,7 @@ export class Server {
     if (this.#remote) return this.#remote.getClientInfo(fd);
     const c = typeof fd === 'number' ? this.#conns.get(fd) : undefined;
     if (!c) return false;
-    c.session.sendQueuedBytes = c.socket.writableLength + c.outBytes;
+    c.session.sendQueuedBytes = this.#unsent(c);
     c.session.recvQueuedBytes = c.decoder?.bufferedBytes ?? 0;
     return clientInfo(c.session, Number(this.setting.dispatch_mode ?? 2));
   }
@@ -1505,6 +1749,46 @@ export class Server {
     for (let i = onlyTaskWorkers ? n : 0; i < n + t; i++) slots.push(i);
     if (slots.length) this.#launcher?.reload(slots);
     return true; // h2: a reload absorbed by one in progress still answers true
+  }
+
+  /**
+   * S29: stops worker `workerId` (-1: this one); the manager starts its replacement (same id,
+   * new pid). In the worker itself without `waitEvent` it stops at once after the current
+   * callback; otherwise (another worker, or `waitEvent`) the worker gets SIGTERM and stops
+   * like a reload: it waits for its pending events, running onWorkerExit (S27). Any process
+   * may name an id: event workers, task workers, user processes. False with 505 and a warning
+   * for an id out of range, and for -1 where there is no current worker (manager/master). A
+   * single-process server's only worker is the server itself: stop() there ends it like
+   * shutdown() (start() resolves true).
+   */
+  stop(workerId = -1, waitEvent = false): boolean {
+    if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
+    const invalid = (message: string): false => {
+      process.emitWarning(message, { code: String(ErrorCode.INVALID_PARAMS), type: 'SwooleWarning' });
+      return this.#fail(ErrorCode.INVALID_PARAMS);
+    };
+    if (!Number.isInteger(workerId)) return invalid(`the worker_id[${String(workerId)}] is invalid`);
+    if (this.#role === 'single') {
+      if (workerId !== -1 && workerId !== 0) return invalid(`the worker_id[${workerId}] is invalid`);
+      setImmediate(() => this.shutdown());
+      return true;
+    }
+    const self = this.#role === 'worker' && this.#kind !== 'user' ? this.worker_id : -1;
+    const id = workerId === -1 ? self : workerId;
+    if (id === -1) return invalid('kill worker in non worker process requires specifying an id');
+    if (id < 0 || id >= this.#slotCount()) return invalid(`the worker_id[${id}] is invalid`);
+    if (id === self) {
+      setImmediate(() => this.#stopWorker(0, !waitEvent));
+      return true;
+    }
+    const pid = this.#pids[id];
+    if (!pid) return this.#fail(ErrorCode.WRONG_OPERATION);
+    try {
+      process.kill(pid, 'SIGTERM');
+      return true;
+    } catch {
+      return this.#fail(ErrorCode.SYSTEM_CALL_FAIL);
+    }
   }
 
   /**
