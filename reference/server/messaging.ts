@@ -274,6 +274,14 @@ export class Messaging {
     if (i === this.#dHead) this.#armDeadline();
   }
 
+  /** Nothing waits any more: the queued deadlines are all answered ones, and no timer must keep the process up. */
+  #dropDeadlines(): void {
+    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = null;
+    this.#deadlines.length = 0;
+    this.#dHead = 0;
+  }
+
   #armDeadline(): void {
     if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
     this.#deadlineTimer = null;
@@ -599,6 +607,7 @@ export class Messaging {
       const w = this.#waiting.get(m.id);
       if (!w) return; // h11: late or extra results of a taskwait are dropped
       this.#waiting.delete(m.id);
+      if (this.#waiting.size === 0) this.#dropDeadlines();
       if (m.kind === K_FAILED) {
         // The task worker died holding it: taskwait gets false, taskWaitMulti/taskCo a missing entry.
         h.fail(ErrorCode.TASK_DISPATCH_FAIL);

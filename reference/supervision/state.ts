@@ -134,7 +134,12 @@ export class SupervisorState {
         return [{ t: 'spawn', slot, delayMs: 0 }];
       }
       case 'timer':
-        if (e.kind === 'shutdown-kill' && this.phase === 'stopping') return this.livePids().map((pid) => ({ t: 'kill', pid, signal: 'SIGKILL' }));
+        if (e.kind === 'shutdown-kill' && this.phase === 'stopping') {
+          // Late slots not signalled yet are not overdue: they get SIGTERM (and their own
+          // max_wait_time) once the others are gone.
+          const late = this.#lateSignalled ? new Set<number>() : new Set(this.slots.slice(this.#lateFrom));
+          return this.livePids().filter((pid) => !late.has(pid)).map((pid) => ({ t: 'kill', pid, signal: 'SIGKILL' }));
+        }
         if (e.kind === 'reload-kill' && this.#reloading) return this.#reloadQueue.map((pid) => ({ t: 'kill', pid, signal: 'SIGKILL' }));
         return [];
     }

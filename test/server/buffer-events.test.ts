@@ -153,7 +153,10 @@ t.test('clause:server.process.buffer-events PROCESS: the master watches its queu
   const empty = await a.wait((e) => e.ev === 'BufferEmpty', 20000, from);
   t.same({ pid: empty.pid, fd: empty.fd }, { pid: who.pid, fd: who.fd }, 'bufferEmpty there too, once drained');
   for (let i = 0; i < 256; i++) await c.next();
-  t.equal(a.events.slice(from).filter((e) => e.ev === 'BufferFull' || e.ev === 'BufferEmpty').length, 2, 'once each');
+  // The worker's sends reach the master in batches: under load its queue can drain to the low
+  // mark between two batches and fill again, so the rule is alternation, not a count.
+  const seq = a.events.slice(from).filter((e) => e.ev === 'BufferFull' || e.ev === 'BufferEmpty').map((e) => e.ev);
+  t.ok(seq.length >= 2 && seq.length % 2 === 0 && seq.every((ev, i) => ev === (i % 2 === 0 ? 'BufferFull' : 'BufferEmpty')), `full/empty alternate, starting with full (${seq.join(',')})`);
   t.equal(await c.request('echo:after'), 'after');
   await a.stop();
 });

@@ -213,3 +213,28 @@ t.test('model: any sequence of crashes, reloads, detaches and shutdown keeps the
     }),
   );
 });
+
+t.test('clause:server-tasks.process.shutdown clause:server-tasks.reload.task-only late slots (user processes): SIGTERM once the others are gone; reload of chosen slots only', async (t) => {
+  const s = new SupervisorState({ workerNum: 4, maxWaitMs: 1000, lateSlotsFrom: 3, parallelReload: true });
+  const pids = [11, 12, 13, 14];
+  s.apply({ t: 'start', now: 0 });
+  pids.forEach((pid, slot) => s.apply({ t: 'spawned', slot, pid }));
+  const kills = (cmds: SupervisorCommand[]): string[] => cmds.filter((c) => c.t === 'kill').map((c) => `${(c as { pid: number }).pid}:${(c as { signal: string }).signal}`);
+  // Reload of slots 1 and 2 only (the task workers): slot 3 (a user process) is left alone.
+  t.same(kills(s.apply({ t: 'reload', slots: [1, 2] })), ['12:SIGTERM', '13:SIGTERM'], 'reload: only the chosen slots');
+  s.apply({ t: 'exited', pid: 12, now: 1 });
+  s.apply({ t: 'spawned', slot: 1, pid: 22 });
+  s.apply({ t: 'exited', pid: 13, now: 1 });
+  s.apply({ t: 'spawned', slot: 2, pid: 23 });
+  t.equal(s.reloading, false, 'the reload is over');
+  const down = s.apply({ t: 'shutdown' });
+  t.same(kills(down), ['11:SIGTERM', '22:SIGTERM', '23:SIGTERM'], 'shutdown: the late slot is not signalled yet');
+  t.same(kills(s.apply({ t: 'timer', kind: 'shutdown-kill' })), ['11:SIGKILL', '22:SIGKILL', '23:SIGKILL'], 'the SIGKILL timer spares the late slot that got no SIGTERM');
+  s.apply({ t: 'exited', pid: 11, now: 2 });
+  s.apply({ t: 'exited', pid: 22, now: 2 });
+  const last = s.apply({ t: 'exited', pid: 23, now: 2 });
+  t.same(kills(last), ['14:SIGTERM'], 'once the others are gone the late slot gets SIGTERM');
+  t.ok(last.some((c) => c.t === 'arm' && c.kind === 'shutdown-kill'), 'with its own max_wait_time');
+  t.same(kills(s.apply({ t: 'timer', kind: 'shutdown-kill' })), ['14:SIGKILL'], 'and SIGKILL after it');
+  t.ok(s.apply({ t: 'exited', pid: 14, now: 3 }).some((c) => c.t === 'finished'), 'finished when it is reaped');
+});
