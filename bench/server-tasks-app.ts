@@ -5,7 +5,7 @@
  * answering one JSON line per round ({"ev":"result",...} or {"ev":"error","reason"}). So one
  * server start serves every round, and the bench can interleave rounds of different targets.
  * The bench SIGTERMs the master at the end.
- * BENCH_TARGET = base | process, BENCH_SPIN_US (task_spin_us, unset: the default 0), BENCH_MODE:
+ * BENCH_TARGET = base | process, BENCH_SPIN_US (task_spin_us, unset: the default 50), BENCH_MODE:
  * - taskwait: worker_num 1, task_worker_num 1; BENCH_SAMPLES sequential
  *   `await taskwait('x'+i, 1.0)` against an onTask that returns its data (BENCH_WARMUP more
  *   before the first round); every round trip (µs) and the CPU per call of both processes;
@@ -29,7 +29,7 @@ const fail = (reason: string): Answer => ({ ev: 'error', reason });
 
 const server = new Server('127.0.0.1', 0, target === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE);
 server.set({ worker_num: mode === 'message' ? 2 : 1, task_worker_num: mode === 'taskwait' ? 1 : mode === 'task' ? 2 : 0 });
-// BENCH_SPIN_US: ours' opt-in busy-poll of the inbox (task_spin_us, off by default).
+// BENCH_SPIN_US: ours' adaptive busy-poll of the inbox (task_spin_us, 50 µs by default; 0 turns it off).
 if (process.env.BENCH_SPIN_US) server.set({ task_spin_us: Number(process.env.BENCH_SPIN_US) });
 // A listening port is required; nobody connects.
 server.on('receive', () => {});

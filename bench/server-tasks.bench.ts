@@ -15,7 +15,7 @@
  * only when `php -m` lists swoole (bench/swoole-tasks.php).
  * Env: SERVER_TASKS_ROUNDS (3), SERVER_TASKS_SAMPLES (10000), SERVER_TASKS_MS (1000),
  * SERVER_TASKS_INFLIGHT (500), SERVER_TASKS_COUNT (51200), SERVER_TASKS_ONLY (taskwait|task|message),
- * SERVER_TASKS_SPIN_US (50: an extra taskwait row for ours BASE with task_spin_us; 0 leaves it out),
+ * SERVER_TASKS_NOSPIN (1: an extra taskwait row for ours BASE with task_spin_us 0, the busy-poll off; 0 leaves it out),
  * SERVER_TASKS_CPU_PROF (a directory: ours run with --cpu-prof there, master and workers).
  */
 import { spawnSync } from 'node:child_process';
@@ -32,7 +32,7 @@ const INFLIGHT = Number(process.env.SERVER_TASKS_INFLIGHT ?? 500);
 const COUNT = Math.ceil(Number(process.env.SERVER_TASKS_COUNT ?? 51200) / ACK) * ACK;
 const MSG_WARMUP = Math.ceil(COUNT / 4 / ACK) * ACK;
 const ONLY = process.env.SERVER_TASKS_ONLY;
-const SPIN_US = Number(process.env.SERVER_TASKS_SPIN_US ?? 50);
+const NOSPIN = process.env.SERVER_TASKS_NOSPIN !== '0';
 const PROF = process.env.SERVER_TASKS_CPU_PROF;
 const phpPath = fileURLToPath(new URL('./swoole-tasks.php', import.meta.url));
 
@@ -98,17 +98,17 @@ function baseline<T>(name: string, round: () => Promise<T>): Target<T> {
 
 const missing = oursMissing();
 /** One of our servers for the whole measure; a round's error line drops it with its reason. */
-function ours<T>(target: 'base' | 'process', mode: Mode, pick: (a: Answer) => T, spinUs = 0): Target<T> {
+function ours<T>(target: 'base' | 'process', mode: Mode, pick: (a: Answer) => T, spinUs?: number): Target<T> {
   const env: Record<string, string> = {
     BENCH_TARGET: target, BENCH_MODE: mode, BENCH_WARMUP: String(mode === 'message' ? MSG_WARMUP : WARMUP),
     BENCH_SAMPLES: String(SAMPLES), BENCH_MS: String(MS), BENCH_INFLIGHT: String(INFLIGHT), BENCH_COUNT: String(COUNT),
   };
-  if (spinUs > 0) env.BENCH_SPIN_US = String(spinUs);
+  if (spinUs !== undefined) env.BENCH_SPIN_US = String(spinUs);
   // Workers re-run the entry script with the master's execArgv, so they are profiled too.
   const execArgv = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
   const app = new OursApp(`${target} ${mode}`, env, execArgv, stderrSeen);
   return {
-    name: `ours ${target.toUpperCase()}${spinUs > 0 ? `, task_spin_us ${spinUs} (opt-in busy-poll)` : ''}`,
+    name: `ours ${target.toUpperCase()}${spinUs !== undefined ? `, task_spin_us ${spinUs} (busy-poll ${spinUs > 0 ? 'on' : 'off'})` : ''}`,
     start: () => (missing ? Promise.reject(new Error(missing)) : app.start()),
     round: async () => {
       const a = await app.round();
@@ -129,7 +129,7 @@ if (want('taskwait')) {
   const res = await rounds<PingResult>([
     ours('base', 'taskwait', pick),
     ours('process', 'taskwait', pick),
-    ...(SPIN_US > 0 ? [ours('base', 'taskwait', pick, SPIN_US)] : []),
+    ...(NOSPIN ? [ours('base', 'taskwait', pick, 0)] : []),
     baseline('node process.send ping-pong (fork)', () => pingIpc(WARMUP, SAMPLES)),
     baseline('unix stream ping-pong (net, 2 processes)', () => pingUnix(WARMUP, SAMPLES)),
     baseline('addon datagram ping-pong (our transport, no server)', () => pingDatagram(WARMUP, SAMPLES)),
