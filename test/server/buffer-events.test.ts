@@ -8,6 +8,7 @@ import type { Test } from 'tap';
 import net from 'node:net';
 import { once } from 'node:events';
 import { Server } from '../../reference/server/server.ts';
+import { singleServer } from './single-server.ts';
 import { FrameClient, app, onEveryWorker } from './mp-harness.ts';
 
 const PIECE = Buffer.alloc(256 * 1024, 0x61);
@@ -32,19 +33,7 @@ function readUntil(c: net.Socket, marker: string): Promise<number> {
   });
 }
 
-async function single(t: Test, setup: (s: Server) => void, settings: Record<string, unknown>) {
-  const s = new Server('127.0.0.1', 0);
-  s.set(settings);
-  setup(s);
-  const started = new Promise<void>((r) => s.on('workerStart', () => r()));
-  const done = s.start();
-  t.teardown(async () => {
-    s.shutdown();
-    await done;
-  });
-  await started;
-  return s;
-}
+const single = (t: Test, setup: (s: Server) => void, settings: Record<string, unknown>): Promise<Server> => singleServer(t, setup, settings);
 
 t.test('clause:server.base.buffer-events single process: bufferFull inside the send() that crosses the high mark, bufferEmpty once drained to the low mark', async (t) => {
   const events: Array<[string, number, number]> = [];

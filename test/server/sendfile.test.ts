@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server } from '../../reference/server/server.ts';
+import { singleServer } from './single-server.ts';
 import { CHUNK } from '../../reference/server/file-output.ts';
 import { FrameClient, app, frame } from './mp-harness.ts';
 
@@ -23,18 +24,8 @@ function scratch(t: Test): string {
 }
 
 /** A single-process server whose onReceive runs `handler`; resolves once it serves. */
-async function single(t: Test, handler: (s: Server, fd: number, data: Buffer) => void, settings: Record<string, unknown> = {}) {
-  const s = new Server('127.0.0.1', 0);
-  s.set(settings);
-  s.on('receive', (srv: Server, fd: number, _rid: number, data: Buffer) => handler(srv, fd, data));
-  const started = new Promise<void>((r) => s.on('workerStart', () => r()));
-  const done = s.start();
-  t.teardown(async () => {
-    s.shutdown();
-    await done;
-  });
-  await started;
-  return s;
+function single(t: Test, handler: (s: Server, fd: number, data: Buffer) => void, settings: Record<string, unknown> = {}): Promise<Server> {
+  return singleServer(t, (s) => s.on('receive', (srv: Server, fd: number, _rid: number, data: Buffer) => handler(srv, fd, data)), settings);
 }
 
 async function connect(t: Test, port: number): Promise<net.Socket> {

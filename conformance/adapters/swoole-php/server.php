@@ -60,19 +60,29 @@ $roleNow = function () use (&$server, $masterPid): string {
     return getmypid() === $masterPid ? 'master' : 'worker';
 };
 
+/**
+ * A callback's arguments by name (after the leading server): `args` as they go on the wire
+ * (long data summarised), `raw` as they came (for `$arg` references).
+ */
+function swc_callback_args(array $names, array $given): array
+{
+    $args = [];
+    $raw = [];
+    foreach ($names as $i => $n) {
+        $v = $given[$i] ?? null;
+        $raw[$n] = $v;
+        $args[$n] = $n === 'data' && is_string($v) ? swc_summary($v) : swc_plain($v);
+    }
+    return [$args, $raw];
+}
+
 // {"$callback": {name, args}} in action args: a callable delegating `name` with its arguments
 // after the leading server (task()'s per-task callback, addCommand's).
 $GLOBALS['swc_callable'] = function (array $spec) use ($delegate, $roleNow) {
     $names = $spec['args'] ?? [];
     $name = (string) $spec['name'];
     return function ($s, ...$given) use ($names, $name, $delegate, $roleNow) {
-        $args = [];
-        $raw = [];
-        foreach ($names as $i => $n) {
-            $v = $given[$i] ?? null;
-            $raw[$n] = $v;
-            $args[$n] = $n === 'data' && is_string($v) ? swc_summary($v) : swc_plain($v);
-        }
+        [$args, $raw] = swc_callback_args($names, $given);
         return $delegate($name, $roleNow(), $args, $raw);
     };
 };
@@ -92,13 +102,7 @@ $register = function ($target, string $event, ?int $listener = null) use ($deleg
     $key = strtolower($event);
     $names = SWC_SERVER_ARGS[$key] ?? [];
     $target->on($event, function ($s, ...$given) use ($event, $key, $names, $listener, $delegate, &$server) {
-        $args = [];
-        $raw = [];
-        foreach ($names as $i => $n) {
-            $v = $given[$i] ?? null;
-            $raw[$n] = $v;
-            $args[$n] = $n === 'data' && is_string($v) ? swc_summary($v) : swc_plain($v);
-        }
+        [$args, $raw] = swc_callback_args($names, $given);
         if ($listener !== null) {
             $args['listener'] = $listener;
         }
