@@ -8,6 +8,7 @@
  */
 import net from 'node:net';
 import { once } from 'node:events';
+import { measureWindow, type Window } from './window.ts';
 
 const [port, conns = 32, inflight = 8, ms = 2000, warmup = 300] = process.argv.slice(2).map(Number);
 const FRAME = 64;
@@ -15,9 +16,8 @@ const one = Buffer.alloc(FRAME, 0x61);
 one.writeUInt32BE(FRAME - 4, 0);
 const burst = Buffer.concat(Array.from({ length: Math.max(1, inflight!) }, () => one));
 
-let counting = false;
+const w: Window = { counting: false, running: true };
 let frames = 0;
-let running = true;
 
 const socks = await Promise.all(Array.from({ length: conns! }, async () => {
   const c = net.connect(port!, '127.0.0.1');
@@ -32,19 +32,13 @@ for (const c of socks) {
     const n = Math.floor(pending / FRAME);
     if (n === 0) return;
     pending -= n * FRAME;
-    if (counting) frames += n;
-    if (running) c.write(n <= inflight! ? burst.subarray(0, n * FRAME) : Buffer.concat(Array.from({ length: n }, () => one)));
+    if (w.counting) frames += n;
+    if (w.running) c.write(n <= inflight! ? burst.subarray(0, n * FRAME) : Buffer.concat(Array.from({ length: n }, () => one)));
   });
   c.on('error', () => {});
   c.write(burst);
 }
-await new Promise((r) => setTimeout(r, warmup));
-counting = true;
-const t0 = performance.now();
-await new Promise((r) => setTimeout(r, ms));
-const elapsed = performance.now() - t0;
-counting = false;
-running = false;
+const elapsed = await measureWindow(w, warmup!, ms!);
 process.stdout.write(JSON.stringify({ frames, ms: elapsed, rate: (frames / elapsed) * 1000 }) + '\n');
 for (const c of socks) c.destroy();
 process.exit(0);

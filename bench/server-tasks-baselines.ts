@@ -12,6 +12,7 @@
  * Every child is killed and awaited; the socket lives in a private mkdtemp dir removed after.
  */
 import { spawn, type ChildProcess, type Serializable } from 'node:child_process';
+import { measureWindow, type Window } from './window.ts';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -199,22 +200,15 @@ export async function pingDatagram(warmup: number, samples: number): Promise<Pin
 /** Replies/s from 2 echo children with `inflight` messages outstanding, counted for `ms` after `warmupMs`. */
 export async function echoThroughput(inflight: number, warmupMs: number, ms: number): Promise<number> {
   const cs = [child(ECHO_IPC), child(ECHO_IPC)];
-  let counting = false;
-  let running = true;
+  const w: Window = { counting: false, running: true };
   let got = 0;
   let n = 0;
   cs.forEach((c) => c.on('message', () => {
-    if (counting) got++;
-    if (running) c.send('x' + n++);
+    if (w.counting) got++;
+    if (w.running) c.send('x' + n++);
   }));
   for (let i = 0; i < inflight; i++) cs[i % 2]!.send('x' + n++);
-  await new Promise((r) => setTimeout(r, warmupMs));
-  counting = true;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, ms));
-  const elapsed = performance.now() - t0;
-  counting = false;
-  running = false;
+  const elapsed = await measureWindow(w, warmupMs, ms);
   await reap(...cs);
   return (got / elapsed) * 1000;
 }
