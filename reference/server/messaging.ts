@@ -505,6 +505,8 @@ export class Messaging {
       } else return h.fail(ErrorCode.INVALID_PARAMS);
       // h13 (BASE): worker 0 is the master; a command to itself as a worker is refused.
       if (dst === h.self) return h.fail(ErrorCode.OPERATION_NOT_SUPPORT);
+      // A single-process server has no manager (nor other processes) to ask.
+      if (dst >= this.#box.addresses) return h.fail(ErrorCode.INVALID_PARAMS);
       const id = this.#id();
       const got = new Promise<Message | null>((resolve) => {
         const timer = setTimeout(() => {
