@@ -1747,7 +1747,9 @@ export class Server {
     const t = this.#taskWorkerNum;
     const slots: number[] = [];
     for (let i = onlyTaskWorkers ? n : 0; i < n + t; i++) slots.push(i);
-    if (slots.length) this.#launcher?.reload(slots);
+    // S26: reload_async (the default) restarts them all at once; reload_async=false, and always
+    // a task-worker-only reload, one at a time in id order.
+    if (slots.length) this.#launcher?.reload(slots, !onlyTaskWorkers && this.setting.reload_async !== false);
     return true; // h2: a reload absorbed by one in progress still answers true
   }
 

@@ -96,10 +96,10 @@ export class WorkerLauncher {
     this.#apply({ t: 'shutdown' });
   }
 
-  /** False while a reload runs. `slots`: only these (default: all). */
-  reload(slots?: readonly number[]): boolean {
+  /** False while a reload runs. `slots`: only these (default: all); `parallel` overrides parallelReload. */
+  reload(slots?: readonly number[], parallel?: boolean): boolean {
     if (this.#state.reloading || this.#state.phase !== 'running') return false;
-    this.#apply({ t: 'reload', slots });
+    this.#apply({ t: 'reload', slots, parallel });
     return true;
   }
 

@@ -23,7 +23,7 @@ export type SupervisorEvent =
   | { t: 'spawned'; slot: number; pid: number }
   | { t: 'exited'; pid: number; now: number }
   | { t: 'exiting'; pid: number; now: number }
-  | { t: 'reload'; slots?: readonly number[] }
+  | { t: 'reload'; slots?: readonly number[]; parallel?: boolean }
   | { t: 'shutdown' }
   | { t: 'detach'; pid: number }
   | { t: 'timer'; kind: TimerKind };
@@ -77,6 +77,8 @@ export class SupervisorState {
   /** Old pids still to be reloaded, in id order; the head is the one being stopped. */
   #reloadQueue: number[] = [];
   #reloading = false;
+  /** The reload in progress restarts every worker at once (else one at a time). */
+  #reloadParallel = false;
 
   constructor(o: SupervisorOptions) {
     if (!Number.isInteger(o.workerNum) || o.workerNum < 1) throw new RangeError('workerNum must be ≥ 1');
@@ -123,7 +125,7 @@ export class SupervisorState {
         if (this.detached.has(e.pid) || this.slotOf(e.pid) < 0) return [];
         return this.#exited(e.pid, e.now, true);
       case 'reload':
-        return this.#reload(e.slots);
+        return this.#reload(e.slots, e.parallel ?? this.#parallelReload);
       case 'shutdown':
         return this.#shutdown();
       case 'detach': {
@@ -164,7 +166,7 @@ export class SupervisorState {
       this.slots[slot] = null;
       if (stillAlive) this.detached.add(pid);
       if (this.phase === 'running') {
-        const reloadHead = this.#reloading && (this.#parallelReload ? this.#reloadQueue.includes(pid) : this.#reloadQueue[0] === pid);
+        const reloadHead = this.#reloading && (this.#reloadParallel ? this.#reloadQueue.includes(pid) : this.#reloadQueue[0] === pid);
         out.push({ t: 'spawn', slot, delayMs: reloadHead ? 0 : this.#backoff(slot, now) });
       }
     }
@@ -174,7 +176,7 @@ export class SupervisorState {
       const at = this.#reloadQueue.indexOf(pid);
       if (at >= 0) {
         this.#reloadQueue.splice(at, 1);
-        if (at === 0 && this.#reloadQueue.length && !this.#parallelReload) out.push({ t: 'kill', pid: this.#reloadQueue[0]!, signal: 'SIGTERM' });
+        if (at === 0 && this.#reloadQueue.length && !this.#reloadParallel) out.push({ t: 'kill', pid: this.#reloadQueue[0]!, signal: 'SIGTERM' });
       }
       if (this.#reloadQueue.length === 0) this.#reloading = false;
     }
@@ -199,12 +201,13 @@ export class SupervisorState {
   }
 
   /** `only`: the slots to reload (the Server's task workers for SIGUSR2); default every slot. */
-  #reload(only?: readonly number[]): SupervisorCommand[] {
+  #reload(only: readonly number[] | undefined, parallel: boolean): SupervisorCommand[] {
     if (this.phase !== 'running' || this.#reloading) return [];
+    this.#reloadParallel = parallel;
     this.#reloadQueue = this.slots.filter((p, slot): p is number => p !== null && (only ? only.includes(slot) : true));
     if (this.#reloadQueue.length === 0) return [];
     this.#reloading = true;
-    const first = this.#parallelReload ? this.#reloadQueue : [this.#reloadQueue[0]!];
+    const first = parallel ? this.#reloadQueue : [this.#reloadQueue[0]!];
     const out: SupervisorCommand[] = first.map((pid) => ({ t: 'kill', pid, signal: 'SIGTERM' }));
     if (this.#maxWaitMs > 0) out.push({ t: 'arm', kind: 'reload-kill', ms: this.#maxWaitMs });
     return out;

@@ -101,6 +101,20 @@ t.test('clause:server.multi.reload reload: every worker restarts with a new pid;
   }
 });
 
+t.test('clause:server.multi.reload reload_async=false: one worker at a time, in id order (S26)', async (t) => {
+  const { a, started } = await app(t, 'base', 2, {}, { reload_async: false });
+  const from = a.events.length;
+  process.kill(a.managerPid, 'SIGUSR1');
+  const stop1 = await a.wait((e) => e.ev === 'WorkerStop' && e.id === 1, 20000, from);
+  const stop0 = a.events.slice(from).findIndex((e) => e.ev === 'WorkerStop' && e.id === 0);
+  t.ok(stop0 >= 0 && stop0 < a.events.slice(from).indexOf(stop1), 'worker 0 stopped first');
+  // SIGTERM reaches worker 1 only once the old worker 0 has been reaped.
+  t.notOk(alive(started[0]!.pid), 'the old worker 0 was gone before worker 1 stopped');
+  const after = await a.started(2, from);
+  for (let i = 0; i < 2; i++) t.not(after[i]!.pid, started[i]!.pid, `worker ${i} has a new pid`);
+  await a.stop();
+});
+
 t.test('clause:server.multi.shutdown-from-worker shutdown() in a worker ends the whole server (S28)', async (t) => {
   for (const mode of ['base', 'process'] as const) {
     const { a, started, port } = await app(t, mode, 2);

@@ -221,8 +221,8 @@ t.test('clause:server-tasks.process.shutdown clause:server-tasks.reload.task-onl
   pids.forEach((pid, slot) => s.apply({ t: 'spawned', slot, pid }));
   const kills = (cmds: SupervisorCommand[]): string[] => cmds.filter((c) => c.t === 'kill').map((c) => `${(c as { pid: number }).pid}:${(c as { signal: string }).signal}`);
   // Reload of slots 1 and 2 only (the task workers): slot 3 (a user process) is left alone.
-  t.same(kills(s.apply({ t: 'reload', slots: [1, 2] })), ['12:SIGTERM', '13:SIGTERM'], 'reload: only the chosen slots');
-  s.apply({ t: 'exited', pid: 12, now: 1 });
+  t.same(kills(s.apply({ t: 'reload', slots: [1, 2], parallel: false })), ['12:SIGTERM'], 'reload of chosen slots, one at a time (parallel: false overrides)');
+  t.same(kills(s.apply({ t: 'exited', pid: 12, now: 1 })), ['13:SIGTERM'], 'the next one once the first is reaped; slot 3 never');
   s.apply({ t: 'spawned', slot: 1, pid: 22 });
   s.apply({ t: 'exited', pid: 13, now: 1 });
   s.apply({ t: 'spawned', slot: 2, pid: 23 });
