@@ -23,10 +23,14 @@ export interface DispatchConn {
   boundWorker?: number;
   /** Workers that have this session's INFO record. */
   readonly informed: Set<number>;
+  /** S45: bytes dispatched to workers that they have not taken yet. */
+  queuedBytes: number;
 }
 
 export interface MasterHooks {
   workerNum: number;
+  /** A connection's queuedBytes changed (max_queued_bytes pauses and resumes its reading). */
+  queued?(c: DispatchConn): void;
   dispatchMode: number;
   dispatchFunc: ((...a: unknown[]) => unknown) | null;
   /** connect/close callbacks exist in the workers and were not removed (S12). */
@@ -71,10 +75,18 @@ export class Dispatcher {
   #rr = 0;
   #noIdleWarned = 0;
   readonly #closers: (() => void)[] = [];
+  /**
+   * Per worker, the frames sent and not yet acknowledged, oldest first (session, bytes): a
+   * worker takes its frames in order, so an ack of k pops the k oldest (max_queued_bytes, S45).
+   */
+  readonly #unacked: { session: number; bytes: number }[][];
+  readonly #unackedHead: number[];
 
   constructor(native: NativeAddon, hooks: MasterHooks) {
     this.#h = hooks;
     this.#inflight = hooks.pairs.map(() => 0);
+    this.#unacked = hooks.pairs.map(() => []);
+    this.#unackedHead = hooks.pairs.map(() => 0);
     this.#loads = hooks.pairs.map(() => ({ idle: true, load: 0, concurrency: 0 }));
     this.#writers = hooks.pairs.map(([masterEnd], slot) => {
       const sock = native.openDatagram(masterEnd);
@@ -159,7 +171,36 @@ export class Dispatcher {
     this.#inform(c, w);
     this.#inflight[w]!++;
     this.#h.dispatched(frame.length);
+    this.#queue(w, c, frame.length);
     this.#writers[w]!.push(R_DATA, 0, c.session.id, frame);
+  }
+
+  #queue(w: number, c: DispatchConn, bytes: number): void {
+    this.#unacked[w]!.push({ session: c.session.id, bytes });
+    c.queuedBytes += bytes;
+    this.#h.queued?.(c);
+  }
+
+  /** Worker `w` took `n` more frames: their bytes leave their connections' queues. */
+  #taken(w: number, n: number): void {
+    const q = this.#unacked[w]!;
+    let head = this.#unackedHead[w]!;
+    for (let i = 0; i < n && head < q.length; i++, head++) this.#release(q[head]!);
+    if (head === q.length) {
+      q.length = 0;
+      head = 0;
+    } else if (head > 1024 && head * 2 > q.length) {
+      q.splice(0, head);
+      head = 0;
+    }
+    this.#unackedHead[w] = head;
+  }
+
+  #release(e: { session: number; bytes: number }): void {
+    const c = this.#h.conn(e.session);
+    if (!c) return;
+    c.queuedBytes = Math.max(0, c.queuedBytes - e.bytes);
+    this.#h.queued?.(c);
   }
 
   /** The master's queue for `c` crossed a water mark: onBufferFull / onBufferEmpty in the chosen worker. */
@@ -203,6 +244,12 @@ export class Dispatcher {
     for (let d = this.#workerEnds[slot]!.recvInto(DATAGRAM_MAX); d; d = this.#workerEnds[slot]!.recvInto(DATAGRAM_MAX)) records.push(...splitRecords(d.data));
     records.push(...w.takePending());
     w.release(Infinity);
+    // What the old process had not acknowledged leaves the queues; what is re-sent below goes back in.
+    const old = this.#unacked[slot]!;
+    for (let i = this.#unackedHead[slot]!; i < old.length; i++) this.#release(old[i]!);
+    old.length = 0;
+    this.#unackedHead[slot] = 0;
+    let pieces = 0;
     let inflight = 0;
     const out: ChannelRecord[] = [];
     for (const r of records) {
@@ -216,7 +263,12 @@ export class Dispatcher {
           c.informed.add(slot);
           out.push({ type: R_INFO, flags: 0, session: r.session, payload: this.#info(c) });
         }
-        if (r.type === R_DATA) inflight++;
+        if (r.type === R_PART) pieces += r.payload.length;
+        else {
+          inflight++;
+          this.#queue(slot, c, pieces + r.payload.length);
+          pieces = 0;
+        }
       }
       out.push(r);
     }
@@ -257,6 +309,7 @@ export class Dispatcher {
         break;
       case R_ACK:
         this.#inflight[slot] = Math.max(0, this.#inflight[slot]! - r.session);
+        this.#taken(slot, r.session);
         this.#writers[slot]!.release(h.progress(slot).seq);
         break;
       default:

@@ -60,6 +60,9 @@ interface Conn {
   decoder: StreamDecoder | null;
   /** PROCESS master: workers holding this session's INFO; mode 8 binding. */
   informed: Set<number>;
+  /** PROCESS master: bytes dispatched and not yet taken by a worker; reading paused for max_queued_bytes (S45). */
+  queuedBytes: number;
+  queuePaused: boolean;
   boundWorker?: number;
   /** Replies send() made while this connection's read is being handled: written as one buffer after it. */
   out: Buffer[] | null;
@@ -596,6 +599,20 @@ export class Server {
             this.#corking = false;
             for (const c of this.#corked) this.#flushOut(c);
             this.#corked.clear();
+          },
+          queued: (dc) => {
+            // S45: reading pauses while a connection's frames wait for their worker past
+            // max_queued_bytes, and resumes once the worker took enough (Swoole retries on timers).
+            const limit = Number(this.setting.max_queued_bytes ?? 0);
+            const c = dc as Conn;
+            if (!(limit > 0) || c.socket.destroyed) return;
+            if (!c.queuePaused && c.queuedBytes > limit) {
+              c.queuePaused = true;
+              c.socket.pause();
+            } else if (c.queuePaused && c.queuedBytes <= limit) {
+              c.queuePaused = false;
+              if (!c.paused) c.socket.resume();
+            }
           },
           dispatched: (bytes) => {
             this.#shared!.add(Col.DISPATCH);
@@ -1138,7 +1155,7 @@ export class Server {
     // Replies are written whole (one write per read), so Nagle would only add latency.
     if (port.type !== SWOOLE_SOCK_UNIX_STREAM && ps.open_tcp_nodelay !== false) socket.setNoDelay(true);
     const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
-    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), out: null, outBytes: 0, files: null, water: null };
+    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), queuedBytes: 0, queuePaused: false, out: null, outBytes: 0, files: null, water: null };
     // The queue is where the socket is (PROCESS: the master, which tells the worker); S12 may remove the events.
     const full = !this.#removed.has('bufferfull') && this.#emitterFor(port, 'bufferfull') !== undefined;
     const empty = !this.#removed.has('bufferempty') && this.#emitterFor(port, 'bufferempty') !== undefined;
@@ -1466,7 +1483,7 @@ export class Server {
     const c = this.#liveConn(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     c.paused = false;
-    c.socket.resume();
+    if (!c.queuePaused) c.socket.resume();
     return true;
   }
 

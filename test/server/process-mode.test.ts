@@ -235,3 +235,34 @@ t.test('clause:server.process.delay-receive PROCESS enable_delay_receive: the ma
   t.equal(await held.next(), 'held', 'its data is delivered once confirmed');
   await a.stop();
 });
+
+t.test('clause:server.process.max-queued-bytes max_queued_bytes: the master stops reading a connection whose frames wait for a busy worker, and resumes when it catches up (S45)', async (t) => {
+  const limit = 64 * 1024;
+  const { a, port } = await app(t, 'process', 2, {}, { max_queued_bytes: limit });
+  const owners = await onEveryWorker(t, port, 2);
+  const [slow, other] = [owners.get(0)!, owners.get(1)!];
+  const stats = async (): Promise<number> => (await other.c.json<Stats>('stats')).dispatch_count!;
+  const before = await stats();
+  // Worker 0 is busy for a while; its connection then sends 200 frames of 4 KiB (800 KiB).
+  slow.c.send('hold:1500');
+  const body = 'x'.repeat(4096);
+  const n = 200;
+  for (let i = 0; i < n; i++) slow.c.send(`echo:${i}:${body}`);
+  await new Promise<void>((r) => slow.c.sock.write(Buffer.alloc(0), () => r()));
+  // Many round trips through the master: without the limit it would have read and dispatched
+  // all 800 KiB by the last of them.
+  let seen = 0;
+  for (let q = 0; q < 40; q++) seen = (await stats()) - before - (q + 1);
+  const bound = Math.ceil(limit / 4096) + 1 + 32; // the limit, the hold frame, up to two 64 KiB reads already under way
+  t.ok(seen < n && seen <= bound, `the master dispatched ${seen} of the ${n} frames while the worker was busy (bound ${bound})`);
+  t.equal(await slow.c.next(), 'held', 'the worker finished its hold');
+  for (let i = 0; i < n; i++) {
+    const r = await slow.c.next();
+    if (r !== `${i}:${body}`) {
+      t.fail(`frame ${i} came back wrong (${r.slice(0, 20)}…)`);
+      break;
+    }
+  }
+  t.pass('then every frame was read, dispatched and echoed in order');
+  await a.stop();
+});
