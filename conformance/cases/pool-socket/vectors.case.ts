@@ -1,12 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ConformanceCase } from '../../case.ts';
 import { defineCase } from '../../case.ts';
 import { hexBytes, isBytesSummary } from '../../protocol/bytes.ts';
-import { packageRoot } from '../../runner/adapter.ts';
 import type { Harness } from '../../runner/harness.ts';
 import { stopPool } from '../finish.ts';
-import { bytesOf, digestOf, type FrameExpectation, type JsonBytes } from '../json-bytes.ts';
+import { toBuffer as bytesOf, digestOf, type JsonBytes } from '../../../fixtures/bytes.ts';
+import { loadVectors, type Vector } from '../../../fixtures/vectors.ts';
 import { poolSocketPath, socketPool } from '../scenarios.ts';
 
 /**
@@ -14,18 +12,6 @@ import { poolSocketPath, socketPool } from '../scenarios.ts';
  * chunks go out as separate writes on one connection (one request per connection), and the
  * observed onMessage / response / close are compared with the vector.
  */
-interface Vector {
-  id: string;
-  clause: string;
-  clauses?: string[];
-  description: string;
-  settings: Record<string, unknown>;
-  chunks?: JsonBytes[];
-  parts?: JsonBytes[];
-  end: boolean;
-  expect: { frames?: FrameExpectation[]; error?: number | null };
-}
-
 const OK = Buffer.from('6f6b', 'hex');
 const OK_FRAME = Buffer.concat([Buffer.from([0, 0, 0, 2]), OK]);
 // One byte, so it fits under any max_package_size a vector sets.
@@ -60,7 +46,7 @@ function vectorCase(v: Vector): ConformanceCase {
     title: v.description,
     clauses,
     features: ['pool', 'pool.ipc.socket'],
-    scenario: socketPool(v.settings),
+    scenario: socketPool(v.settings as Record<string, unknown>),
     async run(h) {
       const parts = v.parts?.map(bytesOf);
       h.onEvent('Message', undefined, (e) => {
@@ -102,7 +88,4 @@ function vectorCase(v: Vector): ConformanceCase {
   });
 }
 
-const file = join(packageRoot, 'fixtures/framing/pool-socket.json');
-const vectors: Vector[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { vectors: Vector[] }).vectors : [];
-
-export default vectors.map(vectorCase);
+export default loadVectors('pool-socket.json').map(vectorCase);

@@ -1,12 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ConformanceCase } from '../../case.ts';
 import { defineCase } from '../../case.ts';
 import { isBytesSummary } from '../../protocol/bytes.ts';
-import { packageRoot } from '../../runner/adapter.ts';
 import type { Harness, ObservedEvent } from '../../runner/harness.ts';
 import { startServer, stopServer } from '../finish.ts';
-import { bytesOf, digestOf, type FrameExpectation, type JsonBytes } from '../json-bytes.ts';
+import { toBuffer as bytesOf, digestOf } from '../../../fixtures/bytes.ts';
+import { loadVectors, type Vector } from '../../../fixtures/vectors.ts';
 import { tcpServer } from '../scenarios.ts';
 
 /**
@@ -15,17 +13,6 @@ import { tcpServer } from '../scenarios.ts';
  * the close and onClose are compared with the vector. Vectors that expect a config error are
  * decoder-level checks (fixtures/replay.ts) and are not replayed here.
  */
-interface Vector {
-  id: string;
-  clause: string;
-  clauses?: string[];
-  description: string;
-  settings: Record<string, unknown>;
-  chunks: JsonBytes[];
-  end: boolean;
-  expect: { frames?: FrameExpectation[]; error?: number | null; config_error?: number };
-}
-
 /**
  * Settings as Swoole's set() takes them. A "hex:…" package_eof becomes the string of those bytes;
  * JSON carries it as \u escapes, which only survive every JSON decoder unchanged below 0x80.
@@ -71,7 +58,7 @@ async function replay(h: Harness, v: Vector): Promise<void> {
   const mine = { where: (e: ObservedEvent) => e.args.fd === fd };
   const got: ({ len: number; sha256: string } | undefined)[] = [];
   let sent = 0;
-  for (const chunk of v.chunks) {
+  for (const chunk of v.chunks ?? []) {
     const bytes = bytesOf(chunk);
     await c.write(bytes);
     sent += bytes.length;
@@ -109,15 +96,13 @@ function vectorCase(v: Vector): ConformanceCase {
     // The codec clause the vector was built for, plus the server-level rule it exercises live.
     clauses: [...(v.clauses ?? [v.clause]), (v.expect.error ?? null) === null ? 'server.framing.frames' : v.end && v.expect.error === 8806 ? 'server.framing.partial-dropped' : 'server.framing.error-closes'],
     features: ['server', 'server.base', 'server.tcp', codec === 'eof' ? 'framing.eof' : 'framing.length'],
-    scenario: tcpServer(serverSettings(v.settings)),
+    scenario: tcpServer(serverSettings(v.settings as Record<string, unknown>)),
     run: (h) => replay(h, v),
   });
 }
 
 function load(name: string): Vector[] {
-  const file = join(packageRoot, 'fixtures/framing', name);
-  if (!existsSync(file)) return [];
-  return (JSON.parse(readFileSync(file, 'utf8')) as { vectors: Vector[] }).vectors.filter((v) => v.expect.config_error === undefined);
+  return loadVectors(name).filter((v) => v.expect.config_error === undefined);
 }
 
 export default [...load('length.json'), ...load('eof.json')].map(vectorCase);
