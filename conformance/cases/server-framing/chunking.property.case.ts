@@ -54,23 +54,27 @@ function lengthN(body: Buffer): Buffer {
 // Bodies without the EOF bytes, so every packet ends exactly at its marker.
 const eofBody = fc.integer({ min: 0, max: 3000 }).map((n) => Buffer.from(ramp(n).map((b) => (b === 0x0d || b === 0x0a ? 0x41 : b))));
 
+/** 4-byte big-endian length, body after it: the settings both length cases (BASE, PROCESS) use. */
+const LENGTH_N = { open_length_check: true, package_length_type: 'N', package_length_offset: 0, package_body_offset: 4 };
+const packets = fc.integer({ min: 0, max: 3000 }).map(ramp);
+
 export default [
   chunkingCase(
     'server.framing.length-chunking-property',
     'open_length_check (N, body offset 4): any packets cut at any points arrive whole and in order',
-    { open_length_check: true, package_length_type: 'N', package_length_offset: 0, package_body_offset: 4 },
+    LENGTH_N,
     'framing.length',
     lengthN,
-    fc.integer({ min: 0, max: 3000 }).map(ramp),
+    packets,
   ),
   // PROCESS mode: the master decodes and hands whole packets to the workers over its channel.
   chunkingCase(
     'server.framing.process-length-chunking-property',
     'PROCESS mode, open_length_check: any packets cut at any points reach the workers whole and in order',
-    { open_length_check: true, package_length_type: 'N', package_length_offset: 0, package_body_offset: 4 },
+    LENGTH_N,
     'framing.length',
     lengthN,
-    fc.integer({ min: 0, max: 3000 }).map(ramp),
+    packets,
     SWOOLE_PROCESS,
   ),
   chunkingCase(
