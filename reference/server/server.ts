@@ -71,7 +71,11 @@ interface Conn {
   files: FileOutput | null;
   /** bufferFull/bufferEmpty state when the port has either callback (watermark.ts). */
   water: WaterLevel | null;
+  /** Where this connection's frames go (built once at accept: the per-frame path is the hot one). */
+  onFrame: (frame: Buffer) => void;
 }
+
+type ReceiveFn = (server: Server, fd: number, reactorId: number, data: Buffer) => unknown;
 
 /** The counters the reactor bumps; a StatsCounter (single) or rows in shared memory. */
 interface Counters {
@@ -83,6 +87,21 @@ interface Counters {
 }
 
 const nowSec = () => Date.now() / 1000;
+
+/**
+ * One buffer for a batch of replies. Replies that are consecutive views of one buffer (an echo
+ * or a proxy sending back slices of the read it is handling) become one view, no copy.
+ */
+function joined(list: Buffer[]): Buffer {
+  const first = list[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < list.length; i++) {
+    const b = list[i]!;
+    if (b.buffer !== first.buffer || b.byteOffset !== end) return Buffer.concat(list);
+    end += b.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}
 const isDgram = (type: number) => type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6;
 const signalNumber = (sig: NodeJS.Signals | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 
@@ -182,6 +201,10 @@ export class Server {
   #workerNum = 1;
   #reactorNum = 1;
   #threshold = 0;
+  /** socket_buffer_size as a number (S36), cached for send(); -1 = read it again. */
+  #sendLimit = -1;
+  /** When the read being handled arrived (s): frames of one read share it as dispatch time. */
+  #readTime = 0;
   #served = 0;
   #removed = new Set<string>();
   #signals: [NodeJS.Signals, () => void][] = [];
@@ -277,6 +300,7 @@ export class Server {
     const next = { ...this.setting };
     if (!applySet(next, options, this.#state !== 'created')) return false;
     this.setting = next;
+    this.#sendLimit = -1;
     return true;
   }
 
@@ -1155,7 +1179,8 @@ export class Server {
     // Replies are written whole (one write per read), so Nagle would only add latency.
     if (port.type !== SWOOLE_SOCK_UNIX_STREAM && ps.open_tcp_nodelay !== false) socket.setNoDelay(true);
     const decoder = wantsFraming(ps) && this.#decoderFactory ? this.#decoderFactory(ps) : null;
-    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), queuedBytes: 0, queuePaused: false, out: null, outBytes: 0, files: null, water: null };
+    const conn: Conn = { session, socket, port, portIndex: this.ports.indexOf(port), paused: false, protected: false, decoder, informed: new Set(), queuedBytes: 0, queuePaused: false, out: null, outBytes: 0, files: null, water: null, onFrame: () => {} };
+    conn.onFrame = this.#frameSink(conn);
     // The queue is where the socket is (PROCESS: the master, which tells the worker); S12 may remove the events.
     const full = !this.#removed.has('bufferfull') && this.#emitterFor(port, 'bufferfull') !== undefined;
     const empty = !this.#removed.has('bufferempty') && this.#emitterFor(port, 'bufferempty') !== undefined;
@@ -1183,18 +1208,20 @@ export class Server {
   #onData(conn: Conn, chunk: Buffer): void {
     const s = conn.session;
     if (s.closing) return;
-    s.lastRecvTime = nowSec();
+    s.lastRecvTime = this.#readTime = nowSec();
     // Every send() to this connection from the callbacks below leaves in one write (one
     // buffer: cheaper than a corked writev of many small ones).
     conn.out = [];
+    // A worker is BUSY while it handles the frames of one read (S33 idle_worker_num), set once per read.
+    const shared = this.#role === 'worker' ? this.#shared : null;
+    const before = shared ? shared.mine(Col.STATUS) : 0;
+    if (shared) shared.setStatus(WORKER_BUSY);
     try {
       if (!conn.decoder) {
-        this.#deliver(conn, chunk);
+        conn.onFrame(chunk);
         return;
       }
-      const err = conn.decoder.push(chunk, (frame) => {
-        if (!s.closing) this.#deliver(conn, frame);
-      });
+      const err = conn.decoder.push(chunk, conn.onFrame);
       if (err && !s.closing) {
         // L7/L8/E4: close at once, no onReceive for the bad frame; onClose still fires.
         s.closeErrno = err.code;
@@ -1206,8 +1233,29 @@ export class Server {
         conn.socket.resetAndDestroy();
       }
     } finally {
+      if (shared) shared.setStatus(before === WORKER_BUSY ? WORKER_BUSY : this.#state === 'stopped' || this.#exiting ? WORKER_EXIT : WORKER_IDLE);
       this.#flushOut(conn);
     }
+  }
+
+  /**
+   * The per-frame path. Where onReceive runs in this process (single, BASE worker) it is called
+   * directly; the PROCESS master hands frames to the dispatcher through #deliver.
+   */
+  #frameSink(conn: Conn): (frame: Buffer) => void {
+    const s = conn.session;
+    const fn = this.#dispatcher || this.#removed.has('receive') ? undefined : (this.#emitterFor(conn.port, 'receive') as ReceiveFn | undefined);
+    if (!fn) return (frame) => {
+      if (!s.closing) this.#deliver(conn, frame);
+    };
+    const worker = this.#role === 'worker';
+    return (frame) => {
+      if (s.closing) return;
+      s.lastDispatchTime = this.#readTime;
+      this.#count.received(frame.length);
+      fn(this, s.id, s.reactorId, frame);
+      if (worker && this.#threshold > 0) this.#afterRequest();
+    };
   }
 
   #flushOut(conn: Conn): void {
@@ -1215,7 +1263,7 @@ export class Server {
     conn.out = null;
     conn.outBytes = 0;
     if (!out || out.length === 0 || conn.socket.destroyed) return;
-    this.#write(conn, out.length === 1 ? out[0]! : Buffer.concat(out));
+    this.#write(conn, out.length === 1 ? out[0]! : joined(out));
   }
 
   /** Every write to a connection's socket: behind a streaming file if one is queued; watermark checks when armed. */
@@ -1312,16 +1360,20 @@ export class Server {
     // Inside onClose of a server-initiated close the socket is still open (observed h5, BASE).
     if (c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);
     // S36: once the unsent queue reaches socket_buffer_size, send() refuses the whole call (1009).
-    const limit = Number(this.setting.socket_buffer_size ?? 8 * 1024 * 1024);
-    if (this.#unsent(c) >= limit) {
+    if (this.#sendLimit < 0) this.#sendLimit = Number(this.setting.socket_buffer_size ?? 8 * 1024 * 1024);
+    if (this.#unsent(c) >= this.#sendLimit) {
       c.water?.overflowed();
       return this.#fail(ErrorCode.OUTPUT_BUFFER_OVERFLOW);
     }
     if (c.out) {
+      // A reply made while this connection's read is handled: that read's clock is fresh.
       c.out.push(buf);
       c.outBytes += buf.length;
-    } else this.#write(c, buf);
-    c.session.lastSendTime = nowSec();
+      c.session.lastSendTime = this.#readTime;
+    } else {
+      this.#write(c, buf);
+      c.session.lastSendTime = nowSec();
+    }
     this.#count.sent(buf.length);
     if (c.water) this.#checkQueued(c);
     return true;
