@@ -118,7 +118,8 @@ export type Action =
   | { ignore_signal: string }
   | { handle_signal: { signal: string; then: 'exit' | 'ignore'; after_ms?: number; notify?: boolean } }
   | { report: string[] }
-  | { return: unknown };
+  | { return: unknown }
+  | { construct: { class: 'Server' | 'Pool'; args?: unknown[] } };
 
 export interface DoMessage {
   t: 'do';

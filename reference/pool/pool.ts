@@ -4,6 +4,7 @@
  * script; see README.md). Error channels follow Swoole: what it throws, we throw (SwooleError);
  * what it answers with false + a warning, we answer with false + swooleLastError().
  */
+import { assertCanCreatePool, claimPool, release } from '../process-instance.ts';
 import { existsSync, unlinkSync } from 'node:fs';
 import { SWOOLE_IPC_MSGQUEUE, SWOOLE_IPC_NONE, SWOOLE_IPC_SOCKET, SWOOLE_IPC_UNIXSOCK } from '../constants.ts';
 import { ErrorCode, SwooleError } from '../errors.ts';
@@ -61,6 +62,7 @@ export class Pool {
     if (!Number.isInteger(workerNum)) throw new TypeError(`worker_num must be an integer, got ${String(workerNum)}`);
     if (workerNum <= 0) throw new SwooleError(ErrorCode.INVALID_PARAMS, 'the parameter $worker_num must be greater than 0');
     if (!Number.isInteger(ipcType) || !Number.isInteger(msgqueueKey)) throw new TypeError('ipc_type and msgqueue_key must be integers');
+    assertCanCreatePool(); // P6: never beside a running Server (process-instance.ts)
     if (active && isChildProcess()) throw new SwooleError(ErrorCode.WRONG_OPERATION, 'A process pool instance has already been created and cannot be created again');
     if (enableCoroutine && ipcType !== SWOOLE_IPC_NONE && ipcType !== SWOOLE_IPC_UNIXSOCK) {
       throw new SwooleError(ErrorCode.INVALID_PARAMS, 'the parameter $ipc_type must be SWOOLE_IPC_UNIXSOCK when enable coroutine');
@@ -157,6 +159,15 @@ export class Pool {
   /** Master: runs the pool until shutdown and resolves null (false on a start failure). Worker: serves until the worker ends. */
   async start(): Promise<null | false> {
     if (this.#started) return fail(ErrorCode.WRONG_OPERATION, 'process pool is started');
+    claimPool(this); // P6: a Server running in this process refuses the Pool (throws)
+    try {
+      return await this.#start();
+    } finally {
+      release(this);
+    }
+  }
+
+  async #start(): Promise<null | false> {
     if (this.#isWorkerProcess()) return this.#startWorker();
     if (isChildProcess()) return fail(ErrorCode.WRONG_OPERATION, 'process pool is started');
     if (this.#options.enable_message_bus && this.ipcType !== SWOOLE_IPC_UNIXSOCK) {

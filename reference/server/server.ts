@@ -8,6 +8,7 @@
  * - PROCESS worker: a child that sees sessions only through its channel (remote-sessions.ts).
  * Rules: S1–S12, S24–S39, S44, observed h1–h10, h14, h15. See README.md.
  */
+import { assertCanCreateServer, claimServer, release } from '../process-instance.ts';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { chmodSync, existsSync, openSync, statSync, unlinkSync } from 'node:fs';
@@ -88,20 +89,6 @@ interface Counters {
 
 const nowSec = () => Date.now() / 1000;
 
-/**
- * One buffer for a batch of replies. Replies that are consecutive views of one buffer (an echo
- * or a proxy sending back slices of the read it is handling) become one view, no copy.
- */
-function joined(list: Buffer[]): Buffer {
-  const first = list[0]!;
-  let end = first.byteOffset + first.length;
-  for (let i = 1; i < list.length; i++) {
-    const b = list[i]!;
-    if (b.buffer !== first.buffer || b.byteOffset !== end) return Buffer.concat(list);
-    end += b.length;
-  }
-  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
-}
 const isDgram = (type: number) => type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6;
 const signalNumber = (sig: NodeJS.Signals | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 
@@ -225,6 +212,7 @@ export class Server {
 
   /** S1 / h15: the main port is bound here, so a taken port throws from the constructor. */
   constructor(host: string, port = 0, mode = SWOOLE_BASE, sockType = SWOOLE_SOCK_TCP, internals: ServerInternals = {}) {
+    assertCanCreateServer(); // S1: one Server per process, none beside a Pool (process-instance.ts)
     this.#decoderFactory = internals.decoderFactory ?? referenceDecoders;
     if (mode !== SWOOLE_BASE && mode !== SWOOLE_PROCESS) {
       throw new SwooleError(ErrorCode.INVALID_PARAMS, `invalid $mode parameters ${mode}`);
@@ -394,6 +382,22 @@ export class Server {
    */
   async start(): Promise<boolean> {
     if (this.#state !== 'created') return false;
+    // A worker process of another server in the same script does not start this one (#start).
+    if (!this.#child && isServerChild()) return this.#start();
+    try {
+      claimServer(this); // S1: another Server (or a Pool) running in this process refuses this one
+    } catch (e) {
+      this.#releasePorts();
+      throw e;
+    }
+    try {
+      return await this.#start();
+    } finally {
+      release(this);
+    }
+  }
+
+  async #start(): Promise<boolean> {
     if (this.#child) return this.#startWorker(this.#child);
     if (isServerChild()) {
       // A worker process of another server in the same script: only that server starts here.
@@ -1263,7 +1267,7 @@ export class Server {
     conn.out = null;
     conn.outBytes = 0;
     if (!out || out.length === 0 || conn.socket.destroyed) return;
-    this.#write(conn, out.length === 1 ? out[0]! : joined(out));
+    this.#write(conn, out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
   /** Every write to a connection's socket: behind a streaming file if one is queued; watermark checks when armed. */

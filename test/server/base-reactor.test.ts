@@ -64,25 +64,21 @@ t.test('clause:server.base.port-before-start — port 0 is assigned in the const
 });
 
 t.test('clause:server.base.port-in-use — a taken port throws from the constructor; addListener gives false', async (t) => {
-  const a = new Server('127.0.0.1', 0, SWOOLE_BASE);
-  a.on('receive', () => {});
-  const aReady = new Promise<void>((r) => a.on('workerStart', () => r()));
-  const running = a.start();
-  await aReady;
-  t.teardown(async () => {
-    a.shutdown();
-    await running;
-  });
+  // The port is held by another socket (a running Server would also refuse a second Server, S1).
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => new Promise<void>((r) => taken.close(() => r())));
+  const port = (taken.address() as net.AddressInfo).port;
   let err: unknown;
   try {
-    new Server('127.0.0.1', a.port, SWOOLE_BASE);
+    new Server('127.0.0.1', port, SWOOLE_BASE);
   } catch (e) {
     err = e;
   }
   t.ok(err instanceof SwooleError);
   t.equal((err as SwooleError).code, ErrorCode.SERVER_INVALID_LISTEN_PORT);
   const b = new Server('127.0.0.1', 0, SWOOLE_BASE);
-  t.equal(b.addListener('127.0.0.1', a.port, SWOOLE_SOCK_TCP), false);
+  t.equal(b.addListener('127.0.0.1', port, SWOOLE_SOCK_TCP), false);
   t.equal(b.getLastError(), ErrorCode.SERVER_INVALID_LISTEN_PORT);
   await t.rejects(b.start(), { code: ErrorCode.SERVER_INVALID_CALLBACK }, 'and no onReceive: start fails, fds released');
 });

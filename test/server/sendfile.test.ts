@@ -167,7 +167,9 @@ t.test('clause:server.base.sendwait sendwait() resolves true once the data reach
   t.equal(await waited, true, 'sendwait() resolved true');
   t.same(sendAfter, [false, 1009], 'a plain send() behind it is refused for overflow (1009); sendwait is not');
   t.equal(sha(all), sha(big), 'the bytes arrive intact');
-  // A connection that is gone: false with 1004 (closed) at once.
+});
+
+t.test('clause:server.base.sendwait sendwait() for a session that is gone resolves false', async (t) => {
   let late: Promise<boolean> | null = null;
   const s2 = await single(t, (srv, fd) => {
     srv.close(fd);

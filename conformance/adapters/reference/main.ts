@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT_UNAVAILABLE, type Scenario } from '../../protocol/messages.ts';
 import { runPoolScenario, type AdapterIdentity, type PoolLike } from './pool-adapter.ts';
 import { runServerScenario, type ServerLike } from './server-adapter.ts';
+import { setConstructors } from './perform.ts';
 
 export interface ReferenceModule {
   Pool: new (workerNum: number, ipcType?: number, msgqueueKey?: number, enableCoroutine?: boolean) => PoolLike;
@@ -45,6 +46,7 @@ export async function runAdapter(id: AdapterIdentity, serverFeatures: string[] =
     process.stderr.write(`${ref}\n`);
     process.exit(EXIT_UNAVAILABLE);
   }
+  setConstructors({ Server: ref.Server as never, Pool: ref.Pool as never });
   const scenario = JSON.parse(readFileSync(process.env.SWC_SCENARIO!, 'utf8')) as Scenario;
   if (scenario.kind === 'pool') return runPoolScenario(id, ref, scenario);
   if (scenario.kind === 'server' && typeof ref.Server === 'function' && serverFeatures.length > 0) return runServerScenario(id, ref, scenario);

@@ -59,6 +59,12 @@ function fromWire(v: unknown, cbArgs: Record<string, unknown>, t?: Target): unkn
   return v;
 }
 
+/** The classes a `construct` action may make (the implementation's, set once by the adapter's entry). */
+let classes: Record<string, (new (...args: never[]) => unknown) | undefined> = {};
+export function setConstructors(c: typeof classes): void {
+  classes = c;
+}
+
 const sab = new Int32Array(new SharedArrayBuffer(4));
 /** A blocking sleep: a busy/slow handler, like usleep() in a sync PHP worker. */
 function blockFor(ms: number): void {
@@ -95,6 +101,16 @@ export async function perform(actions: Action[], t: Target, cbArgs: Record<strin
         }
         if (a.prop !== undefined && ret && typeof ret === 'object') ret = (ret as Record<string, unknown>)[a.prop];
         out.results.push({ ret: toWire(ret), last_error: t.lastError() });
+      } catch (e) {
+        out.results.push({ ret: null, last_error: t.lastError(), threw: threwOf(e) });
+      }
+    } else if ('construct' in a) {
+      // Makes another instance and drops it: true, or what the constructor threw (S1, P6).
+      try {
+        const C = classes[a.construct.class];
+        if (typeof C !== 'function') throw new Error(`this adapter cannot construct ${a.construct.class}`);
+        new (C as new (...x: unknown[]) => unknown)(...(a.construct.args ?? []).map((x) => fromWire(x, cbArgs, t)));
+        out.results.push({ ret: true, last_error: t.lastError() });
       } catch (e) {
         out.results.push({ ret: null, last_error: t.lastError(), threw: threwOf(e) });
       }

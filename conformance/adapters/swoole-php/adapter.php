@@ -190,6 +190,19 @@ function swc_perform(array $actions, object $target, array $cbArgs = []): array
             } catch (\Throwable $e) {
                 $results[] = ['ret' => null, 'last_error' => swoole_last_error(), 'threw' => swc_threw($e)];
             }
+        } elseif (isset($a['construct'])) {
+            // Makes another instance and drops it: true, or what the constructor threw (S1, P6).
+            try {
+                $class = ['Server' => \Swoole\Server::class, 'Pool' => \Swoole\Process\Pool::class][$a['construct']['class']] ?? null;
+                if ($class === null) {
+                    throw new \Error('this adapter cannot construct ' . $a['construct']['class']);
+                }
+                $made = new $class(...swc_from_wire($a['construct']['args'] ?? [], $cbArgs));
+                unset($made);
+                $results[] = ['ret' => true, 'last_error' => swoole_last_error()];
+            } catch (\Throwable $e) {
+                $results[] = ['ret' => null, 'last_error' => swoole_last_error(), 'threw' => swc_threw($e)];
+            }
         } elseif (isset($a['report'])) {
             $facts = [];
             foreach ($a['report'] as $name) {
