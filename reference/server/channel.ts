@@ -24,6 +24,11 @@ export const R_DATA = 3;
 export const R_CLOSE = 4;
 /** The connection's unsent queue crossed a water mark: F_ON bufferFull, else bufferEmpty. */
 export const R_BUFFER = 5;
+/**
+ * A datagram for onPacket; `session` carries the port index. Payload: dispatch time f64 LE,
+ * sender port i32 LE (-1 for unix), address length u16 LE, address (UTF-8), then the datagram.
+ */
+export const R_PACKET = 6;
 /** Worker → master: */
 export const R_SEND = 10;
 export const R_CLOSE_CMD = 11;
@@ -184,6 +189,23 @@ export class RecordWriter {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** An R_PACKET payload (see R_PACKET). */
+export function packPacket(time: number, address: string, port: number, data: Buffer): Buffer {
+  const addr = Buffer.from(address);
+  const out = Buffer.allocUnsafe(14 + addr.length + data.length);
+  out.writeDoubleLE(time, 0);
+  out.writeInt32LE(port, 8);
+  out.writeUInt16LE(addr.length, 12);
+  addr.copy(out, 14);
+  data.copy(out, 14 + addr.length);
+  return out;
+}
+
+export function unpackPacket(buf: Buffer): { time: number; address: string; port: number; data: Buffer } {
+  const len = buf.readUInt16LE(12);
+  return { time: buf.readDoubleLE(0), port: buf.readInt32LE(8), address: buf.toString('utf8', 14, 14 + len), data: buf.subarray(14 + len) };
+}
 
 /** The records of one datagram as sent (no reassembly), R_SEQ left out. */
 export function splitRecords(buf: Buffer): ChannelRecord[] {

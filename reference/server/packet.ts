@@ -1,0 +1,99 @@
+/**
+ * Datagram ports (UDP, UDP6, unix dgram), the pure part: what onPacket's clientInfo holds, how
+ * a sendto()/send() address is read, and which key hash dispatch modes use for a datagram.
+ * Rules: E5, S10, S11; observed h9. The sockets are in datagram-port.ts.
+ */
+import net from 'node:net';
+import { crc32 } from 'node:zlib';
+import { ErrorCode, type ErrorCodeValue } from '../errors.ts';
+import { SWOOLE_SOCK_UDP, SWOOLE_SOCK_UDP6, SWOOLE_SOCK_UNIX_DGRAM } from '../constants.ts';
+
+export type DatagramKind = 'udp' | 'udp6' | 'unix';
+
+/** The largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes); h9 delivered it whole. */
+export const UDP_MAX_PAYLOAD = 65507;
+/**
+ * Unix dgram: the receive buffer of a port. Linux takes a unix datagram up to the sender's
+ * SO_SNDBUF (212,992 bytes by default), so this holds any datagram a default sender can make;
+ * a longer one (a sender with a raised buffer) is cut by the kernel and dropped here (1201).
+ */
+export const UNIX_DGRAM_RECV_MAX = 256 * 1024;
+/** dispatch_func's event type for a datagram (S11). */
+export const DISPATCH_TYPE_DGRAM = 1;
+
+export function datagramKind(sockType: number): DatagramKind | null {
+  if (sockType === SWOOLE_SOCK_UDP) return 'udp';
+  if (sockType === SWOOLE_SOCK_UDP6) return 'udp6';
+  if (sockType === SWOOLE_SOCK_UNIX_DGRAM) return 'unix';
+  return null;
+}
+
+export const isDatagram = (sockType: number): boolean => datagramKind(sockType) !== null;
+
+/** Receive buffer size for a port of this kind (bigger datagrams are cut by the kernel and dropped). */
+export function recvSize(kind: DatagramKind): number {
+  return kind === 'unix' ? UNIX_DGRAM_RECV_MAX : UDP_MAX_PAYLOAD + 1;
+}
+
+/**
+ * h9: onPacket's clientInfo, keys in Swoole's order. UDP: server_socket, dispatch_time,
+ * server_port, address, port. Unix dgram: the same without `port`; `address` is the sender's
+ * bound path, '' for an unbound sender (Swoole reports garbage or the previous sender's path
+ * there: not mirrored).
+ */
+export function packetClientInfo(kind: DatagramKind, serverSocket: number, serverPort: number, address: string, port: number, now: number): Record<string, string | number> {
+  if (kind === 'unix') return { server_socket: serverSocket, dispatch_time: now, server_port: serverPort, address };
+  return { server_socket: serverSocket, dispatch_time: now, server_port: serverPort, address, port };
+}
+
+export type DatagramTarget =
+  | { kind: 'udp' | 'udp6'; host: string; port: number }
+  | { kind: 'unix'; path: string };
+
+/**
+ * sendto(ip, port) / send(path): where the datagram goes. An absolute path is a unix dgram
+ * peer (port ignored); otherwise an IP literal (we do not resolve names: 505) and a port in
+ * 1..65535 (505).
+ */
+export function datagramTarget(address: unknown, port: unknown): DatagramTarget | ErrorCodeValue {
+  if (typeof address !== 'string' || address === '') return ErrorCode.INVALID_PARAMS;
+  if (address.startsWith('/')) return Buffer.byteLength(address) < 108 ? { kind: 'unix', path: address } : ErrorCode.INVALID_PARAMS;
+  const family = net.isIP(address);
+  if (family === 0) return ErrorCode.INVALID_PARAMS;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535) return ErrorCode.INVALID_PARAMS;
+  return { kind: family === 6 ? 'udp6' : 'udp', host: address, port };
+}
+
+/** The payload limit of a datagram sent to `target` (bigger: false with EMSGSIZE, not sent). */
+export function sendLimit(target: DatagramTarget): number {
+  return target.kind === 'unix' ? Infinity : UDP_MAX_PAYLOAD;
+}
+
+/**
+ * PROCESS hash modes (2 FDMOD, 4 IPMOD, 5 UIDMOD, 8 CO_CONN_LB): a datagram has no connection,
+ * so Swoole's reactor puts a key in the fd slot: the sender's IPv4 address bytes (first 4 bytes
+ * of an IPv6 address) copied into an int (read little-endian on x86), or the crc32 of a unix
+ * sender's name. Every mode then reduces that key modulo worker_num, so one peer address always
+ * reaches the same worker whatever its port. Ours: the same for IP senders; unix senders hash
+ * the path bytes only (Swoole's crc32 also covers the bytes after the path up to the address
+ * length).
+ */
+export function datagramDispatchKey(kind: DatagramKind, address: string): number {
+  if (kind === 'unix') return crc32(Buffer.from(address)) >>> 0;
+  if (kind === 'udp') {
+    const parts = address.split('.').map(Number);
+    return ((parts[0]! & 0xff) | ((parts[1]! & 0xff) << 8) | ((parts[2]! & 0xff) << 16) | ((parts[3]! & 0xff) << 24)) >>> 0;
+  }
+  const head = ipv6Head(address);
+  return (head[0]! | (head[1]! << 8) | (head[2]! << 16) | (head[3]! << 24)) >>> 0;
+}
+
+/** The first 4 bytes of an IPv6 address literal (an embedded IPv4 tail does not reach them). */
+function ipv6Head(ip: string): number[] {
+  const [head = '', tail] = ip.split('::');
+  const part = (s: string) => (s === '' ? [] : s.split(':').filter((g) => !g.includes('.')).map((g) => parseInt(g, 16) & 0xffff));
+  const a = part(head);
+  const b = tail === undefined ? [] : part(tail);
+  const groups = [...a, ...new Array(Math.max(0, 8 - a.length - b.length)).fill(0), ...b];
+  return [groups[0]! >> 8, groups[0]! & 0xff, groups[1]! >> 8, groups[1]! & 0xff];
+}
