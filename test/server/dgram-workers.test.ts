@@ -1,0 +1,125 @@
+import t from 'tap';
+import type { Test } from 'tap';
+import { once } from 'node:events';
+import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { constants as os } from 'node:os';
+import { EventApp } from '../event-app.ts';
+import { reaped } from './mp-harness.ts';
+import { UdpClient, UnixDgramClient } from './dgram-client.ts';
+import { datagramDispatchKey } from '../../reference/server/packet.ts';
+import { ErrorCode } from '../../reference/errors.ts';
+import { loadNative } from '../../reference/native/loader.ts';
+
+const fixture = fileURLToPath(new URL('./fixtures/dgram-app.ts', import.meta.url));
+const UDP_KEYS = ['server_socket', 'dispatch_time', 'server_port', 'address', 'port'];
+const UNIX_KEYS = ['server_socket', 'dispatch_time', 'server_port', 'address'];
+
+function privateDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'swc-dgram-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function dgramApp(t: Test, mode: 'base' | 'process', workers: number, settings: Record<string, unknown> = {}) {
+  const dir = privateDir(t);
+  const unixPath = join(dir, 'srv.sock');
+  // Where the user process sends its one datagram.
+  const sink = dgram.createSocket('udp4');
+  t.teardown(() => sink.close());
+  await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+  const fromUser = once(sink, 'message') as Promise<[Buffer, dgram.RemoteInfo]>;
+  const env = { ...process.env, SRV_MODE: mode, SRV_WORKERS: String(workers), SRV_UNIX_DGRAM: unixPath, SRV_USER_PORT: String(sink.address().port), SRV_SETTINGS: JSON.stringify(settings) };
+  const a: EventApp = new EventApp(t, fixture, env, { waitMs: 20000, teardown: () => reaped(a.events.map((e) => e.pid)) });
+  await a.started(workers + 1); // the event workers and the task worker
+  const port = (await a.wait((e) => e.ev === 'ManagerStart')).port as number;
+  return { a, dir, unixPath, port, fromUser };
+}
+
+async function stop(t: Test, a: EventApp, unixPath: string): Promise<void> {
+  process.kill(a.proc.pid!, 'SIGTERM');
+  const ret = await a.wait((e) => e.ev === 'Return');
+  t.equal(ret.ret, true, 'start() resolved true after shutdown');
+  await a.exited;
+  t.notOk(existsSync(unixPath), 'clause:server.dgram.unix-port — the socket file is removed at shutdown');
+}
+
+type Who = { id: number; pid: number; keys: string[]; info: Record<string, unknown> };
+type Verdict = { ok: boolean; err: number };
+
+/** The checks both modes share: task worker and user process sendto, bad input, sizes, stats. */
+async function common(t: Test, mode: 'base' | 'process', app: Awaited<ReturnType<typeof dgramApp>>, u: UdpClient, x: UnixDgramClient, workers: number): Promise<void> {
+  const { port, dir, fromUser } = app;
+  // clause:server.dgram.sendto-anywhere: a task worker and a user process reply on the inherited socket.
+  const fromTask = await u.request('task');
+  t.same(JSON.parse(fromTask.data.toString()), { from: 'task', id: workers, task: true }, 'clause:server.dgram.sendto-anywhere — a task worker sendto()s to the peer');
+  t.equal(fromTask.port, port, 'from the server port');
+  const fromTaskUnix = await x.request('task');
+  t.same([JSON.parse(fromTaskUnix.data.toString()).from, fromTaskUnix.address], ['task', x.serverPath], 'the task worker answers a unix peer from the server path');
+  const [userData, userFrom] = await fromUser;
+  t.same([String(userData), userFrom.port], ['from-user', port], 'a user process sendto()s from the server port');
+
+  // clause:server.dgram.send-errors
+  const bad = await u.json<Record<string, Verdict>>('bad');
+  t.same(bad, {
+    notIp: { ok: false, err: ErrorCode.INVALID_PARAMS },
+    port0: { ok: false, err: ErrorCode.INVALID_PARAMS },
+    noUdp6: { ok: false, err: ErrorCode.WRONG_OPERATION },
+    session: { ok: false, err: ErrorCode.SESSION_NOT_EXIST },
+    badSocket: { ok: false, err: ErrorCode.INVALID_PARAMS },
+    empty: { ok: false, err: ErrorCode.NO_PAYLOAD },
+  }, `clause:server.dgram.send-errors — ${mode}: bad address, port, family, session, server_socket, payload`);
+  t.same(await u.json<Verdict>('big:65508'), { ok: false, err: os.errno.EMSGSIZE }, 'a UDP reply above 65,507 bytes: false, EMSGSIZE');
+  t.equal((await u.request('big:65507')).data.length, 65507, '65,507 bytes go out whole');
+  t.same(await x.json<Verdict>(`path:${join(dir, 'none.sock')}`), { ok: false, err: os.errno.ENOENT }, 'a unix peer path that does not exist: ENOENT');
+  const stale = join(dir, 'stale.sock');
+  loadNative().close(loadNative().bindUnixDgram(stale)); // a file nobody reads any more
+  t.same(await x.json<Verdict>(`path:${stale}`), { ok: false, err: os.errno.ECONNREFUSED }, 'a peer that went away: ECONNREFUSED');
+  t.equal((await x.request('big:100000')).data.length, 100000, 'unix dgram carries more than a UDP datagram');
+  t.same(await x.json<Verdict>('big:400000'), { ok: false, err: os.errno.EMSGSIZE }, 'above the socket buffer: EMSGSIZE');
+  t.same(await x.json<Verdict>('path:relative.sock'), { ok: false, err: ErrorCode.SESSION_INVALID_ID }, 'send() to a string that is not an absolute path');
+  t.ok((await u.json<Who>('who')).pid > 0, 'the server still serves after every refusal');
+
+  // clause:server.dgram.stats
+  const before = await u.json<Record<string, number>>('stats');
+  for (let i = 0; i < 3; i++) await u.json('who');
+  const after = await u.json<Record<string, number>>('stats');
+  t.equal(after.request_count - before.request_count, 4, 'clause:server.dgram.stats — request_count counts every onPacket, in every worker');
+  t.equal(after.dispatch_count - before.dispatch_count, mode === 'process' ? 4 : 0, 'dispatch_count moves only when the PROCESS master dispatches');
+  t.same([after.connection_num, after.accept_count, after.total_recv_bytes], [0, 0, 0], 'no connections, no stream bytes');
+}
+
+t.test('clause:server.dgram.base-workers — multi-worker BASE: every worker reads the shared datagram sockets and replies from the server port / path', async (t) => {
+  const app = await dgramApp(t, 'base', 2);
+  const { a, dir, unixPath, port } = app;
+  t.equal(statSync(unixPath).mode & 0o777, 0o600, 'clause:server.dgram.unix-port — the socket file is 0600');
+  const u = await UdpClient.open(t, port);
+  const w = await u.request('who');
+  const who = JSON.parse(w.data.toString()) as Who;
+  t.same(who.keys, UDP_KEYS, 'clause:server.dgram.client-info — UDP keys in a BASE worker');
+  t.same([who.info.address, who.info.port, who.info.server_port], ['127.0.0.1', u.port, port]);
+  t.equal(w.port, port, 'the reply came from the server port');
+
+  // One worker is busy: the other one must read everything that comes next on the same socket.
+  const holder = await UdpClient.open(t, port);
+  const marker = join(dir, 'release');
+  holder.send(`hold:${marker}`);
+  const held = await a.wait((e) => e.ev === 'Holding');
+  const served = new Set<number>();
+  for (let i = 0; i < 4; i++) served.add((await u.json<Who>('who')).id);
+  t.same([...served], [1 - held.id!], 'while one worker is busy, the other serves every datagram');
+  writeFileSync(marker, '');
+  t.same(JSON.parse((await holder.next()).data.toString()), { held: held.id }, 'the busy worker answers once released');
+
+  const x = new UnixDgramClient(t, join(dir, 'c.sock'), unixPath);
+  const ux = await x.request('who');
+  const uwho = JSON.parse(ux.data.toString()) as Who;
+  t.same(uwho.keys, UNIX_KEYS, 'clause:server.dgram.client-info — unix dgram: no port key');
+  t.same([uwho.info.address, uwho.info.server_port, ux.address], [x.path, 0, unixPath], 'address is the client path; the reply comes from the server path');
+
+  await common(t, 'base', app, u, x, 2);
+  await stop(t, a, unixPath);
+});
