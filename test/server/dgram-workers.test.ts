@@ -24,7 +24,7 @@ function privateDir(t: Test): string {
   return dir;
 }
 
-async function dgramApp(t: Test, mode: 'base' | 'process', workers: number, settings: Record<string, unknown> = {}) {
+async function dgramApp(t: Test, mode: 'base' | 'process', workers: number, settings: Record<string, unknown> = {}, extra: Record<string, string> = {}) {
   const dir = privateDir(t);
   const unixPath = join(dir, 'srv.sock');
   // Where the user process sends its one datagram.
@@ -32,7 +32,7 @@ async function dgramApp(t: Test, mode: 'base' | 'process', workers: number, sett
   t.teardown(() => sink.close());
   await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
   const fromUser = once(sink, 'message') as Promise<[Buffer, dgram.RemoteInfo]>;
-  const env = { ...process.env, SRV_MODE: mode, SRV_WORKERS: String(workers), SRV_UNIX_DGRAM: unixPath, SRV_USER_PORT: String(sink.address().port), SRV_SETTINGS: JSON.stringify(settings) };
+  const env = { ...process.env, SRV_MODE: mode, SRV_WORKERS: String(workers), SRV_UNIX_DGRAM: unixPath, SRV_USER_PORT: String(sink.address().port), SRV_SETTINGS: JSON.stringify(settings), ...extra };
   const a: EventApp = new EventApp(t, fixture, env, { waitMs: 20000, teardown: () => reaped(a.events.map((e) => e.pid)) });
   await a.started(workers + 1); // the event workers and the task worker
   const port = (await a.wait((e) => e.ev === 'ManagerStart')).port as number;
@@ -121,5 +121,49 @@ t.test('clause:server.dgram.base-workers — multi-worker BASE: every worker rea
   t.same([uwho.info.address, uwho.info.server_port, ux.address], [x.path, 0, unixPath], 'address is the client path; the reply comes from the server path');
 
   await common(t, 'base', app, u, x, 2);
+  await stop(t, a, unixPath);
+});
+
+t.test('clause:server.dgram.process-dispatch — PROCESS: the master reads, dispatch_mode 2 keys on the peer address, the worker replies on the inherited socket', async (t) => {
+  const app = await dgramApp(t, 'process', 2);
+  const { a, dir, unixPath, port } = app;
+  const u = await UdpClient.open(t, port);
+  const v = await UdpClient.open(t, port);
+  const expected = datagramDispatchKey('udp', '127.0.0.1') % 2;
+  const ids: number[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await u.json<Who>('who')).id, (await v.json<Who>('who')).id);
+  t.same(ids, ids.map(() => expected), 'one peer address: one worker, whatever the peer port');
+  const w = await u.request('who');
+  const who = JSON.parse(w.data.toString()) as Who;
+  t.same(who.keys, UDP_KEYS, 'clause:server.dgram.client-info — UDP keys in a PROCESS worker');
+  t.same([who.info.address, who.info.port, who.info.server_port, typeof who.info.dispatch_time], ['127.0.0.1', u.port, port, 'number']);
+  t.equal(w.port, port, 'the worker replied from the server port (its inherited socket)');
+  t.not(who.pid, a.proc.pid, 'onPacket ran in a worker, not in the master');
+
+  const x = new UnixDgramClient(t, join(dir, 'c.sock'), unixPath);
+  const ux = await x.request('who');
+  const uwho = JSON.parse(ux.data.toString()) as Who;
+  t.same(uwho.keys, UNIX_KEYS, 'unix dgram keys in a PROCESS worker');
+  t.same([uwho.info.address, ux.address], [x.path, unixPath]);
+  t.equal(uwho.id, datagramDispatchKey('unix', x.path) % 2, 'a unix peer is keyed by its path');
+
+  await common(t, 'process', app, u, x, 2);
+  await stop(t, a, unixPath);
+});
+
+t.test('clause:server.dgram.process-dispatch — PROCESS dispatch_mode 1 spreads datagrams round-robin; dispatch_func sees type 1', async (t) => {
+  const app = await dgramApp(t, 'process', 2, { dispatch_mode: 1 }, { SRV_DISPATCH_FUNC: '1' });
+  const { a, unixPath, port } = app;
+  const u = await UdpClient.open(t, port);
+  const ids: number[] = [];
+  for (let i = 0; i < 6; i++) ids.push((await u.json<Who>('who')).id);
+  t.same(ids, ids.map((_, i) => (ids[0]! + i) % 2), 'workers alternate (dispatch_func fell back to dispatch_mode 1)');
+  for (let i = 0; i < 3; i++) t.equal((await u.json<Who>('who:to1')).id, 1, 'dispatch_func chose worker 1');
+  u.send('DROP');
+  t.equal(String((await u.request('echo')).data), '?echo', 'the discarded datagram got no onPacket: the next reply is the next request\'s');
+  const seen = a.events.filter((e) => e.ev === 'Dispatch');
+  t.same(new Set(seen.map((e) => e.type)), new Set([1]), 'dispatch_func gets type 1 (dgram) for every datagram');
+  t.same(new Set(seen.map((e) => e.fd)), new Set([datagramDispatchKey('udp', '127.0.0.1')]), 'and the peer key as fd');
+  t.ok(seen.some((e) => e.data === 'DROP'), 'with the data');
   await stop(t, a, unixPath);
 });
