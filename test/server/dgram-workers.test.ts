@@ -87,8 +87,8 @@ async function common(t: Test, mode: 'base' | 'process', app: Awaited<ReturnType
   const before = await u.json<Record<string, number>>('stats');
   for (let i = 0; i < 3; i++) await u.json('who');
   const after = await u.json<Record<string, number>>('stats');
-  t.equal(after.request_count - before.request_count, 4, 'clause:server.dgram.stats — request_count counts every onPacket, in every worker');
-  t.equal(after.dispatch_count - before.dispatch_count, mode === 'process' ? 4 : 0, 'dispatch_count moves only when the PROCESS master dispatches');
+  t.equal(after.request_count! - before.request_count!, 4, 'clause:server.dgram.stats — request_count counts every onPacket, in every worker');
+  t.equal(after.dispatch_count! - before.dispatch_count!, mode === 'process' ? 4 : 0, 'dispatch_count moves only when the PROCESS master dispatches');
   t.same([after.connection_num, after.accept_count, after.total_recv_bytes], [0, 0, 0], 'no connections, no stream bytes');
 }
 
