@@ -167,3 +167,16 @@ t.test('clause:server.dgram.process-dispatch — PROCESS dispatch_mode 1 spreads
   t.ok(seen.some((e) => e.data === 'DROP'), 'with the data');
   await stop(t, a, unixPath);
 });
+
+t.test('clause:server.dgram.stats — an onPacket is a request for max_request (S24); a datagram queued meanwhile is read by the replacement', async (t) => {
+  const app = await dgramApp(t, 'base', 1, { max_request: 2, max_request_grace: 0 });
+  const { a, unixPath, port } = app;
+  const u = await UdpClient.open(t, port);
+  const first = await u.json<Who>('who');
+  const second = await u.json<Who>('who');
+  t.equal(second.pid, first.pid, 'the first two datagrams: one worker process');
+  const third = await u.json<Who>('who');
+  t.not(third.pid, first.pid, 'after max_request the replacement (same id, new pid) read the next datagram');
+  t.equal(third.id, 0);
+  await stop(t, a, unixPath);
+});
