@@ -16,6 +16,8 @@ import type { DatagramSocket, ReceivedDatagram } from '../native/api.ts';
 export const DATAGRAM_MAX = 65536;
 const HEADER = 10;
 const MAX_PIECE = DATAGRAM_MAX - HEADER;
+/** A sequenced datagram also starts with its R_SEQ record, so its pieces are one header smaller. */
+const MAX_SEQUENCED_PIECE = MAX_PIECE - HEADER;
 
 /** Record types. Master → worker: */
 export const R_INFO = 1;
@@ -119,11 +121,12 @@ export class RecordWriter {
   push(type: number, flags: number, session: number, payload?: Buffer): void {
     if (this.#closed) return;
     let body = payload ?? EMPTY;
-    if (body.length > MAX_PIECE) {
+    const max = this.#sequenced ? MAX_SEQUENCED_PIECE : MAX_PIECE;
+    if (body.length > max) {
       let first = true;
-      while (body.length > MAX_PIECE) {
-        this.#append(R_PART, type | (first ? 0 : F_CONT), session, body.subarray(0, MAX_PIECE));
-        body = body.subarray(MAX_PIECE);
+      while (body.length > max) {
+        this.#append(R_PART, type | (first ? 0 : F_CONT), session, body.subarray(0, max));
+        body = body.subarray(max);
         first = false;
       }
       flags |= F_CONT;

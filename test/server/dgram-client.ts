@@ -37,7 +37,7 @@ abstract class Inbox {
     return this.next();
   }
 
-  async json<T = Record<string, unknown>>(data: string): Promise<T> {
+  async json<T = Record<string, unknown>>(data: string | Buffer): Promise<T> {
     return JSON.parse((await this.request(data)).data.toString()) as T;
   }
 }

@@ -62,6 +62,14 @@ async function common(t: Test, mode: 'base' | 'process', app: Awaited<ReturnType
   const [userData, userFrom] = await fromUser;
   t.same([String(userData), userFrom.port], ['from-user', port], 'a user process sendto()s from the server port');
 
+  // h9: the largest datagrams arrive whole (PROCESS: across the channel's 64 KiB records).
+  const maxUdp = Buffer.concat([Buffer.from('len:'), Buffer.alloc(65507 - 8, 0x78), Buffer.from([1, 2, 3, 4])]);
+  const gotUdp = await u.json<{ len: number; tail: string }>(maxUdp);
+  t.same([gotUdp.len, gotUdp.tail], [65507, '01020304'], `clause:server.udp.packet — ${mode}: a 65,507-byte datagram, whole`);
+  const bigUnix = Buffer.concat([Buffer.from('len:'), Buffer.alloc(150000 - 8, 0x78), Buffer.from([5, 6, 7, 8])]);
+  const gotUnix = await x.json<{ len: number; tail: string }>(bigUnix);
+  t.same([gotUnix.len, gotUnix.tail], [150000, '05060708'], 'a 150,000-byte unix datagram, whole');
+
   // clause:server.dgram.send-errors
   const bad = await u.json<Record<string, Verdict>>('bad');
   t.same(bad, {
