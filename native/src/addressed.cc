@@ -33,13 +33,19 @@ bool UnixName(const std::string& path, sockaddr_un* sa) {
   return true;
 }
 
-int UnixDgram(Napi::Env env) {
+// A unix dgram socket; `sndbuf` > 0 sets SO_SNDBUF (the largest datagram it can send).
+int UnixDgram(Napi::Env env, int sndbuf) {
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) ThrowErrno(env, errno, "socket");
+  if (sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0) {
+    int err = errno;
+    ::close(fd);
+    ThrowErrno(env, err, "setsockopt");
+  }
   return fd;
 }
 
-// bindUnixDgram(path, {mode = 0o600}): the file gets `mode` right after bind (the caller keeps
+// bindUnixDgram(path, {mode = 0o600, sndbuf}): the file gets `mode` right after bind (the caller keeps
 // the parent directory private, so the window before chmod is not reachable by others).
 Napi::Value BindUnixDgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -48,7 +54,8 @@ Napi::Value BindUnixDgram(const Napi::CallbackInfo& info) {
   if (!UnixName(path, &sa)) ThrowType(env, "path must be 1..107 bytes");
   Napi::Object opts = OptObjectArg(info, 1, "options");
   mode_t mode = static_cast<mode_t>(OptIntProp(env, opts, "mode", 0, 0777, 0600));
-  int fd = UnixDgram(env);
+  int sndbuf = static_cast<int>(OptIntProp(env, opts, "sndbuf", 1, INT32_MAX / 2, 0));
+  int fd = UnixDgram(env, sndbuf);
   const char* step = "bind";
   if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0) {
     step = "chmod";
@@ -65,7 +72,10 @@ Napi::Value BindUnixDgram(const Napi::CallbackInfo& info) {
 
 // An unbound unix datagram socket (a client that sends without a name of its own).
 Napi::Value UnixDgramSocket(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), UnixDgram(info.Env()));
+  Napi::Env env = info.Env();
+  Napi::Object opts = OptObjectArg(info, 0, "options");
+  int sndbuf = static_cast<int>(OptIntProp(env, opts, "sndbuf", 1, INT32_MAX / 2, 0));
+  return Napi::Number::New(env, UnixDgram(env, sndbuf));
 }
 
 ssize_t SendTo(int fd, const Napi::Buffer<uint8_t>& data, const sockaddr* sa, socklen_t len) {

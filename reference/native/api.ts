@@ -150,9 +150,9 @@ export interface NativeAddon {
   /** Bound UDP socket with SO_REUSEADDR(+SO_REUSEPORT); CLOEXEC and non-blocking (children inherit it through stdio). */
   bindUdp(host: string, port: number, options?: { reusePort?: boolean }): { fd: number; port: number };
   /** socket(AF_UNIX, SOCK_DGRAM)+bind at `path`, then chmod(path, mode) (default 0o600); CLOEXEC, non-blocking. The caller unlinks the file. */
-  bindUnixDgram(path: string, options?: { mode?: number }): number;
-  /** An unbound AF_UNIX SOCK_DGRAM socket (CLOEXEC, non-blocking): a sender without a name. */
-  unixDgramSocket(): number;
+  bindUnixDgram(path: string, options?: { mode?: number; sndbuf?: number }): number;
+  /** An unbound AF_UNIX SOCK_DGRAM socket (CLOEXEC, non-blocking): a sender without a name. `sndbuf`: SO_SNDBUF (the largest datagram it can send). */
+  unixDgramSocket(options?: { sndbuf?: number }): number;
   /** sendto(MSG_DONTWAIT) to an IP literal and port: bytes sent, or -errno (-EAGAIN when full, -EMSGSIZE when too long). Never throws for a syscall failure. */
   sendTo(fd: number, data: Buffer, host: string, port: number): number;
   /** sendto(MSG_DONTWAIT) to a unix path: bytes sent, or -errno (-ENOENT no such file, -ECONNREFUSED nobody bound there). */

@@ -84,6 +84,10 @@ t.test('sendToPath failures are -errno, never throws: vanished path, nobody boun
   t.teardown(() => native.close(live));
   const r = native.sendToPath(fd, Buffer.alloc(16 * 1024 * 1024), join(dir, 'live.sock'));
   t.equal(r, -os.errno.EMSGSIZE, 'larger than the socket buffer');
+  const wide = native.unixDgramSocket({ sndbuf: 1 << 20 });
+  t.teardown(() => native.close(wide));
+  t.equal(native.sendToPath(wide, Buffer.alloc(300_000), join(dir, 'live.sock')), 300_000, 'a raised SO_SNDBUF sends a bigger datagram');
+  t.throws(() => native.unixDgramSocket({ sndbuf: 0 }), isTypeError);
   t.throws(() => native.sendToPath(fd, Buffer.from('x'), ''), isTypeError);
   t.throws(() => native.sendToPath(-1, Buffer.from('x'), stale), isTypeError);
   t.throws(() => native.sendToPath(fd, 'x' as never, stale), isTypeError);

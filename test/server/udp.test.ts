@@ -97,6 +97,15 @@ t.test('clause:server.dgram.unix-port — single-process unix dgram: one datagra
   t.equal(s.sendto('127.0.0.1', 9, 'x'), false, 'no UDP port on this server');
   t.equal(s.getLastError(), ErrorCode.WRONG_OPERATION);
   t.equal(String((await c.request('still')).data), 'got 5', 'still serving');
+  // A sender with a raised socket buffer can send more than a port reads (256 KiB): dropped, warned (1201).
+  const wide = native.unixDgramSocket({ sndbuf: 1 << 20 });
+  t.teardown(() => native.close(wide));
+  const warned = new Promise<Error & { code?: string }>((r) => process.once('warning', r));
+  t.equal(native.sendToPath(wide, Buffer.alloc(300_000, 0x7a), path), 300_000);
+  const w = await warned;
+  t.equal(w.code, String(ErrorCode.PACKAGE_LENGTH_TOO_LARGE), 'a datagram longer than the receive buffer: warning 1201');
+  t.equal(String((await c.request('next')).data), 'got 4', 'not delivered (the next reply is the next datagram\'s); still serving');
+  t.equal(packets.length, 5, 'no onPacket for the cut datagram');
   s.shutdown();
   t.equal(await run, true);
   t.notOk(existsSync(path), 'the socket file is removed at shutdown');
