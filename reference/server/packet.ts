@@ -12,6 +12,8 @@ export type DatagramKind = 'udp' | 'udp6' | 'unix';
 
 /** The largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes); h9 delivered it whole. */
 export const UDP_MAX_PAYLOAD = 65507;
+/** Over IPv6 the 16-bit payload length excludes the IP header: 65,535 − 8 (no jumbograms). */
+export const UDP6_MAX_PAYLOAD = 65527;
 /**
  * Unix dgram: the receive buffer of a port. Linux takes a unix datagram up to the sender's
  * SO_SNDBUF (212,992 bytes by default), so this holds any datagram a default sender can make;
@@ -32,7 +34,7 @@ export const isDatagram = (sockType: number): boolean => datagramKind(sockType) 
 
 /** Receive buffer size for a port of this kind (bigger datagrams are cut by the kernel and dropped). */
 export function recvSize(kind: DatagramKind): number {
-  return kind === 'unix' ? UNIX_DGRAM_RECV_MAX : UDP_MAX_PAYLOAD + 1;
+  return kind === 'unix' ? UNIX_DGRAM_RECV_MAX : (kind === 'udp6' ? UDP6_MAX_PAYLOAD : UDP_MAX_PAYLOAD) + 1;
 }
 
 /**
@@ -66,7 +68,7 @@ export function datagramTarget(address: unknown, port: unknown): DatagramTarget 
 
 /** The payload limit of a datagram sent to `target` (bigger: false with EMSGSIZE, not sent). */
 export function sendLimit(target: DatagramTarget): number {
-  return target.kind === 'unix' ? Infinity : UDP_MAX_PAYLOAD;
+  return target.kind === 'unix' ? Infinity : target.kind === 'udp6' ? UDP6_MAX_PAYLOAD : UDP_MAX_PAYLOAD;
 }
 
 /**

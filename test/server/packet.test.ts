@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { crc32 } from 'node:zlib';
 import { ErrorCode } from '../../reference/errors.ts';
 import { SWOOLE_SOCK_TCP, SWOOLE_SOCK_UDP, SWOOLE_SOCK_UDP6, SWOOLE_SOCK_UNIX_DGRAM } from '../../reference/constants.ts';
-import { datagramDispatchKey, datagramKind, datagramTarget, packetClientInfo, sendLimit, UDP_MAX_PAYLOAD } from '../../reference/server/packet.ts';
+import { datagramDispatchKey, datagramKind, datagramTarget, packetClientInfo, recvSize, sendLimit, UDP6_MAX_PAYLOAD, UDP_MAX_PAYLOAD } from '../../reference/server/packet.ts';
 import { choosePacketWorker, chooseWorker } from '../../reference/server/dispatch.ts';
 import { packPacket, unpackPacket } from '../../reference/server/channel.ts';
 
@@ -25,7 +25,9 @@ t.test('clause:server.dgram.send-errors — datagramTarget reads an address: IP 
     t.equal(datagramTarget(addr, port), ErrorCode.INVALID_PARAMS, `${String(addr).slice(0, 20)}:${port}`);
   }
   t.equal(sendLimit({ kind: 'udp', host: '127.0.0.1', port: 9 }), UDP_MAX_PAYLOAD);
+  t.equal(sendLimit({ kind: 'udp6', host: '::1', port: 9 }), UDP6_MAX_PAYLOAD, 'IPv6: 65,527 (its length field excludes the IP header)');
   t.equal(sendLimit({ kind: 'unix', path: '/x' }), Infinity, 'unix: the kernel decides (socket buffer)');
+  t.same([recvSize('udp'), recvSize('udp6')], [UDP_MAX_PAYLOAD + 1, UDP6_MAX_PAYLOAD + 1], 'a receive buffer one byte above the largest payload');
 });
 
 t.test('clause:server.dgram.process-dispatch — the key: IPv4 bytes as Swoole copies them into an int, IPv6 first 4 bytes, crc32 of a unix path', async (t) => {

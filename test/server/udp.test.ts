@@ -114,7 +114,7 @@ t.test('clause:server.dgram.unix-port — single-process unix dgram: one datagra
 t.test('clause:server.udp.packet — single-process UDP6: IPv6 sender address and sendto from the server port', async (t) => {
   const s = new Server('::1', 0, SWOOLE_BASE, SWOOLE_SOCK_UDP6);
   s.on('packet', (srv: Server, data: Buffer, info: Record<string, unknown>) => {
-    srv.sendto(info.address as string, info.port as number, `v6 ${String(data)} ${String(info.address)}`, info.server_socket as number);
+    srv.sendto(info.address as string, info.port as number, `v6 ${data.length} ${String(info.address)}`, info.server_socket as number);
   });
   const ready = new Promise<void>((r) => s.on('workerStart', () => r()));
   const run = s.start();
@@ -125,7 +125,13 @@ t.test('clause:server.udp.packet — single-process UDP6: IPv6 sender address an
   const reply = once(c, 'message') as Promise<[Buffer, dgram.RemoteInfo]>;
   c.send('hi', s.port, '::1');
   const [msg, rinfo] = await reply;
-  t.same([String(msg), rinfo.port], ['v6 hi ::1', s.port]);
+  t.same([String(msg), rinfo.port], ['v6 2 ::1', s.port]);
+  // IPv6 carries 20 bytes more than IPv4: a 65,527-byte datagram arrives whole.
+  const big = once(c, 'message') as Promise<[Buffer, dgram.RemoteInfo]>;
+  c.send(Buffer.alloc(65527, 0x36), s.port, '::1');
+  t.equal(String((await big)[0]), 'v6 65527 ::1', 'answered: the whole datagram arrived');
+  t.equal(s.sendto('::1', c.address().port, Buffer.alloc(65528)), false, 'above 65,527 bytes: refused');
+  t.equal(s.getLastError(), osc.errno.EMSGSIZE);
   t.equal(s.sendto('127.0.0.1', 9, 'x'), false, 'no UDP (IPv4) port');
   t.equal(s.getLastError(), ErrorCode.WRONG_OPERATION);
   s.shutdown();
