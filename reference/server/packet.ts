@@ -73,29 +73,15 @@ export function sendLimit(target: DatagramTarget): number {
 
 /**
  * PROCESS hash modes (2 FDMOD, 4 IPMOD, 5 UIDMOD, 8 CO_CONN_LB): a datagram has no connection,
- * so Swoole's reactor puts a key in the fd slot: the sender's IPv4 address bytes (first 4 bytes
- * of an IPv6 address) copied into an int (read little-endian on x86), or the crc32 of a unix
- * sender's name. Every mode then reduces that key modulo worker_num, so one peer address always
- * reaches the same worker whatever its port. Ours: the same for IP senders; unix senders hash
- * the path bytes only (Swoole's crc32 also covers the bytes after the path up to the address
- * length).
+ * so Swoole's reactor puts a key in the fd slot: for UDP the sender's IPv4 address bytes copied
+ * into an int (read little-endian on x86: 127.0.0.1 is 0x0100007f); for UDP6 and unix dgram the
+ * crc32 of the sender's address as text (its IPv6 literal, its path). Every mode then reduces
+ * the key modulo worker_num, so one peer address always reaches the same worker whatever its
+ * port. Ours hashes the text's own bytes; Swoole's crc32 runs over the sockaddr's length, so it
+ * also takes in bytes past the end of the text (not reproducible: not mirrored).
  */
 export function datagramDispatchKey(kind: DatagramKind, address: string): number {
-  if (kind === 'unix') return crc32(Buffer.from(address)) >>> 0;
-  if (kind === 'udp') {
-    const parts = address.split('.').map(Number);
-    return ((parts[0]! & 0xff) | ((parts[1]! & 0xff) << 8) | ((parts[2]! & 0xff) << 16) | ((parts[3]! & 0xff) << 24)) >>> 0;
-  }
-  const head = ipv6Head(address);
-  return (head[0]! | (head[1]! << 8) | (head[2]! << 16) | (head[3]! << 24)) >>> 0;
-}
-
-/** The first 4 bytes of an IPv6 address literal (an embedded IPv4 tail does not reach them). */
-function ipv6Head(ip: string): number[] {
-  const [head = '', tail] = ip.split('::');
-  const part = (s: string) => (s === '' ? [] : s.split(':').filter((g) => !g.includes('.')).map((g) => parseInt(g, 16) & 0xffff));
-  const a = part(head);
-  const b = tail === undefined ? [] : part(tail);
-  const groups = [...a, ...new Array(Math.max(0, 8 - a.length - b.length)).fill(0), ...b];
-  return [groups[0]! >> 8, groups[0]! & 0xff, groups[1]! >> 8, groups[1]! & 0xff];
+  if (kind !== 'udp') return crc32(Buffer.from(address)) >>> 0;
+  const parts = address.split('.').map(Number);
+  return ((parts[0]! & 0xff) | ((parts[1]! & 0xff) << 8) | ((parts[2]! & 0xff) << 16) | ((parts[3]! & 0xff) << 24)) >>> 0;
 }
