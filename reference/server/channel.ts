@@ -63,6 +63,8 @@ export class RecordWriter {
   #cur: Buffer = Buffer.allocUnsafe(DATAGRAM_MAX);
   #off = 0;
   readonly #ready: Buffer[] = [];
+  /** Bytes of #ready (sealed, not yet taken by the kernel). */
+  #readyBytes = 0;
   #scheduled = false;
   #waiting = false;
   #closed = false;
@@ -101,6 +103,7 @@ export class RecordWriter {
       out.push(...splitRecords(d));
     }
     this.#ready.length = 0;
+    this.#readyBytes = 0;
     return out;
   }
 
@@ -116,6 +119,11 @@ export class RecordWriter {
   /** Datagrams not yet accepted by the kernel (plus the one being filled). */
   get backlog(): number {
     return this.#ready.length + (this.#off > 0 ? 1 : 0);
+  }
+
+  /** Bytes waiting in this process for the kernel to take them (the datagram being filled included). */
+  get queuedBytes(): number {
+    return this.#readyBytes + this.#off;
   }
 
   push(type: number, flags: number, session: number, payload?: Buffer): void {
@@ -159,6 +167,7 @@ export class RecordWriter {
     if (this.#off === 0) return;
     const d = this.#cur.subarray(0, this.#off);
     this.#ready.push(d);
+    this.#readyBytes += d.length;
     if (this.#sequenced) this.#retained.set(this.#seq, d);
     this.#cur = Buffer.allocUnsafe(DATAGRAM_MAX);
     this.#off = 0;
@@ -176,7 +185,7 @@ export class RecordWriter {
     } catch {
       sent = 1; // a datagram the kernel refuses outright is dropped so the rest can go
     }
-    this.#ready.splice(0, sent);
+    for (const d of this.#ready.splice(0, sent)) this.#readyBytes -= d.length;
     if (this.#ready.length) {
       this.#waiting = true;
       this.#socket.onWritable(() => {

@@ -51,6 +51,12 @@ export interface MasterHooks {
   dispatched(bytes: number): void;
   /** A datagram went to a worker (dispatch_count; datagram bytes are not counted, h9). */
   dispatchedPacket?(): void;
+  /**
+   * Datagrams are dropped (warning 9006) while the chosen worker's channel already holds this
+   * many bytes in the master's memory (pipe_buffer_size): a sender faster than the worker
+   * cannot grow the master without bound, and UDP has no other backpressure.
+   */
+  packetLimitBytes?: number;
   /** Around each batch of worker commands. */
   batchStart(): void;
   batchEnd(): void;
@@ -77,6 +83,8 @@ export class Dispatcher {
   readonly #loads: { idle: boolean; load: number; concurrency: number }[];
   #rr = 0;
   #noIdleWarned = 0;
+  #dropWarned = 0;
+  #packetsDropped = 0;
   readonly #closers: (() => void)[] = [];
   /**
    * Per worker, the frames sent and not yet acknowledged, oldest first (session, bytes): a
@@ -184,6 +192,15 @@ export class Dispatcher {
   packet(portIndex: number, key: number, time: number, address: string, port: number, data: Buffer): void {
     const w = this.#choosePacket(key, data);
     if (w < 0) return;
+    const limit = this.#h.packetLimitBytes ?? Infinity;
+    if (this.#writers[w]!.queuedBytes > limit) {
+      this.#packetsDropped++;
+      if (Date.now() - this.#dropWarned > 1000) {
+        this.#dropWarned = Date.now();
+        process.emitWarning(`worker ${w} is not taking datagrams: ${this.#packetsDropped} dropped (its channel holds more than pipe_buffer_size ${limit} bytes)`, { code: String(ErrorCode.SERVER_PIPE_BUFFER_FULL), type: 'SwooleWarning' });
+      }
+      return;
+    }
     this.#inflight[w]!++;
     this.#h.dispatchedPacket?.();
     // Acknowledged like a frame (the ack count pops this entry); no connection queue to release.

@@ -623,6 +623,7 @@ export class Server {
             this.#shared!.add(Col.RECV_BYTES, bytes);
           },
           dispatchedPacket: () => this.#shared!.add(Col.DISPATCH),
+          packetLimitBytes: Number(this.setting.pipe_buffer_size ?? 64 << 20),
           pairs,
           progress: (slot) => ({ seq: this.#shared!.of(slot, Col.CHAN_SEQ), done: this.#shared!.of(slot, Col.CHAN_DONE) }),
         });

@@ -73,12 +73,12 @@ export class UnixDgramClient extends Inbox {
   readonly serverPath: string;
   readonly #sock: DatagramSocket;
 
-  constructor(t: Test, path: string, serverPath: string) {
+  constructor(t: Test, path: string, serverPath: string, sndbuf?: number) {
     super();
     const native = loadNative();
     this.path = path;
     this.serverPath = serverPath;
-    this.#sock = native.openDatagram(native.bindUnixDgram(path));
+    this.#sock = native.openDatagram(native.bindUnixDgram(path, sndbuf ? { sndbuf } : {}));
     this.#sock.startReading(256 * 1024, (batch) => {
       for (const d of batch) this.arrive({ data: Buffer.from(d.data), address: d.address ?? '', port: -1 });
     }, 16, true);
@@ -86,7 +86,12 @@ export class UnixDgramClient extends Inbox {
   }
 
   send(data: string | Buffer): void {
-    const r = loadNative().sendToPath(this.#sock.fd, Buffer.from(data), this.serverPath);
+    const r = this.trySend(data);
     if (r < 0) throw new Error(`sendToPath failed: errno ${-r}`);
+  }
+
+  /** One sendto: bytes sent or -errno (-EAGAIN while the server's queue is full). */
+  trySend(data: string | Buffer): number {
+    return loadNative().sendToPath(this.#sock.fd, Buffer.from(data), this.serverPath);
   }
 }

@@ -188,3 +188,39 @@ t.test('clause:server.dgram.stats — an onPacket is a request for max_request (
   t.equal(third.id, 0);
   await stop(t, a, unixPath);
 });
+
+t.test('clause:server.dgram.process-backlog — PROCESS: datagrams for a worker that takes nothing are dropped past pipe_buffer_size (warning 9006); the rest is served', async (t) => {
+  const app = await dgramApp(t, 'process', 1, { pipe_buffer_size: 1 << 20 });
+  const { a, dir, unixPath, port } = app;
+  const u = await UdpClient.open(t, port);
+  const marker = join(dir, 'release');
+  u.send(`hold:${marker}`);
+  await a.wait((e) => e.ev === 'Holding');
+  // 24 MB for a held worker: more than its channel's kernel buffers plus 1 MiB in the master.
+  const x = new UnixDgramClient(t, join(dir, 'c.sock'), unixPath, 4 << 20);
+  const body = Buffer.concat([Buffer.from('sink:'), Buffer.alloc(60_000 - 5, 0x79)]);
+  const N = 400;
+  for (let i = 0; i < N; i++) {
+    // The server's queue is short (net.unix.max_dgram_qlen); EAGAIN until the master reads more.
+    while (x.trySend(body) === -os.errno.EAGAIN) await new Promise((r) => setImmediate(r));
+  }
+  const until = Date.now() + 20000;
+  while (!/is not taking datagrams/.test(a.stderr) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  t.match(a.stderr, /\[9006\] SwooleWarning: worker 0 is not taking datagrams/, 'the master warned (9006) instead of growing');
+  writeFileSync(marker, '');
+  t.same(JSON.parse((await u.next()).data.toString()), { held: 0 }, 'the worker, released, answers');
+  // In order on the one worker's channel: `sunk` comes after every datagram that was kept. It
+  // is itself dropped while the backlog is still above the bound, so it is asked again until
+  // one is answered.
+  const reply = u.next();
+  let answered = false;
+  void reply.then(() => (answered = true));
+  for (let i = 0; i < 200 && !answered; i++) {
+    u.send('sunk');
+    await Promise.race([reply, new Promise((r) => setTimeout(r, 100))]);
+  }
+  const { sunk } = JSON.parse((await reply).data.toString()) as { sunk: number };
+  t.ok(sunk > 0 && sunk < N, `some datagrams were served (${sunk} of ${N}), the rest dropped`);
+  t.ok((await u.json<Who>('who')).pid > 0, 'the server keeps serving');
+  await stop(t, a, unixPath);
+});
