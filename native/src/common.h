@@ -51,5 +51,6 @@ void InitListen(Napi::Env env, Napi::Object exports);
 void InitExec(Napi::Env env, Napi::Object exports);
 void InitFdOps(Napi::Env env, Napi::Object exports);
 void InitSharedMemory(Napi::Env env, Napi::Object exports);
+void InitAddressed(Napi::Env env, Napi::Object exports);
 
 }  // namespace swn

@@ -1,16 +1,21 @@
 // socketpair(), getSocketBuffers(), mallocTrim() and DatagramSocket: a non-blocking datagram fd driven by
 // the libuv loop through uv_poll. No send queue and no policy: send() reports EAGAIN as false
 // and onWritable() lets the caller resume; reading drains one recvmmsg batch per readiness.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common.h"
@@ -22,6 +27,32 @@ constexpr int kMaxBatch = 1024;
 // recvmmsg results of at least this many datagrams mean a burst: worth another call (DrainOnce).
 constexpr int kBurst = 4;
 constexpr int64_t kMaxDatagram = 16 * 1024 * 1024;
+
+// A received msg_name as text: IPv4/IPv6 address and port, or a unix path with port -1.
+void PeerName(const sockaddr_storage& ss, socklen_t len, std::string* addr, int* port) {
+  char buf[INET6_ADDRSTRLEN] = "";
+  if (ss.ss_family == AF_INET && len >= sizeof(sockaddr_in)) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &v4->sin_addr, buf, sizeof(buf));
+    *addr = buf;
+    *port = ntohs(v4->sin_port);
+  } else if (ss.ss_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &v6->sin6_addr, buf, sizeof(buf));
+    *addr = buf;
+    *port = ntohs(v6->sin6_port);
+  } else if (ss.ss_family == AF_UNIX && len > offsetof(sockaddr_un, sun_path)) {
+    const auto* un = reinterpret_cast<const sockaddr_un*>(&ss);
+    size_t n = len - offsetof(sockaddr_un, sun_path);
+    // Abstract names start with NUL; pathnames may carry a trailing NUL.
+    if (un->sun_path[0] != '\0') n = strnlen(un->sun_path, n);
+    addr->assign(un->sun_path, n);
+    *port = -1;
+  } else {
+    addr->clear();
+    *port = -1;
+  }
+}
 
 class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
  public:
@@ -144,12 +175,17 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
       msgs_.resize(batch);
       iov_.resize(batch);
     }
+    if (peers_ && names_.size() < static_cast<size_t>(batch)) names_.resize(batch);
     for (int i = 0; i < batch; i++) {
       iov_[i].iov_base = slab_.get() + static_cast<size_t>(i) * max;
       iov_[i].iov_len = max;
       msgs_[i] = {};
       msgs_[i].msg_hdr.msg_iov = &iov_[i];
       msgs_[i].msg_hdr.msg_iovlen = 1;
+      if (peers_) {
+        msgs_[i].msg_hdr.msg_name = &names_[i];
+        msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      }
     }
     // While a burst is flowing (a call returned several datagrams), call recvmmsg again until
     // the batch is full or the queue is empty: a sender that is still writing refills the queue
@@ -189,7 +225,21 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
       m[2 * i + 1] = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 ? 1 : 0;
     }
     // A local handle keeps the function alive even if the callback replaces or drops readCb_.
-    CallFromLoop(env, readCb_.Value(), resource, {out, Napi::Number::New(env, n), meta});
+    if (!peers_) {
+      CallFromLoop(env, readCb_.Value(), resource, {out, Napi::Number::New(env, n), meta});
+      return;
+    }
+    // Peer addresses: [address, port] per datagram (port -1 for a unix path; '' for an unbound
+    // unix sender, whose name the kernel leaves empty).
+    Napi::Array peers = Napi::Array::New(env, static_cast<size_t>(n) * 2);
+    for (int i = 0; i < n; i++) {
+      std::string addr;
+      int port = -1;
+      PeerName(names_[i], msgs_[i].msg_hdr.msg_namelen, &addr, &port);
+      peers.Set(static_cast<uint32_t>(2 * i), Napi::String::New(env, addr));
+      peers.Set(static_cast<uint32_t>(2 * i + 1), Napi::Number::New(env, port));
+    }
+    CallFromLoop(env, readCb_.Value(), resource, {out, Napi::Number::New(env, n), meta, peers});
   }
 
   Napi::Value GetFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
@@ -263,6 +313,8 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     int64_t max = IntArg(info, 0, "maxSize", 1, kMaxDatagram);
     Napi::Function cb = FunctionArg(info, 1, "cb");
     int64_t batch = OptIntArg(info, 2, "batch", 1, kMaxBatch, 64);
+    if (!info[3].IsUndefined() && !info[3].IsBoolean()) ThrowType(env, "peers must be a boolean");
+    peers_ = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
     CheckOpen(env, "uv_poll_start");
     maxSize_ = static_cast<size_t>(max);
     batch_ = static_cast<int>(batch);
@@ -355,6 +407,8 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   size_t slabSize_ = 0;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iov_;
+  bool peers_ = false;
+  std::vector<sockaddr_storage> names_;
   Napi::Reference<Napi::Int32Array> meta_;
   Napi::FunctionReference readCb_;
   Napi::FunctionReference writableCb_;

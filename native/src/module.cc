@@ -12,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   swn::InitExec(env, exports);
   swn::InitFdOps(env, exports);
   swn::InitSharedMemory(env, exports);
+  swn::InitAddressed(env, exports);
   return exports;
 }
 

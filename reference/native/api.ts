@@ -34,6 +34,10 @@ export interface ReceivedDatagram {
   data: Buffer;
   /** True when the datagram was longer than the receive size and was cut (MSG_TRUNC). */
   truncated: boolean;
+  /** With `peers` reading: the sender's IP, or its unix path ('' for an unbound unix sender). */
+  address?: string;
+  /** With `peers` reading: the sender's port; -1 for a unix sender. */
+  port?: number;
 }
 
 /**
@@ -51,9 +55,10 @@ export interface DatagramSocket {
   /**
    * Starts delivering datagrams: each readiness drains up to `batch` datagrams with recvmmsg
    * into buffers of `maxSize` bytes and calls `cb` once with them. Datagrams longer than
-   * maxSize are cut and flagged. Calling again replaces the callback and sizes.
+   * maxSize are cut and flagged. Calling again replaces the callback and sizes. With `peers`,
+   * recvmmsg also takes each sender's address (msg_name) into `address` / `port`.
    */
-  startReading(maxSize: number, cb: (batch: ReceivedDatagram[]) => void, batch?: number): void;
+  startReading(maxSize: number, cb: (batch: ReceivedDatagram[]) => void, batch?: number, peers?: boolean): void;
   stopReading(): void;
   /** One non-blocking receive of at most `max` bytes; null when nothing is queued (EAGAIN). */
   recvInto(max: number): ReceivedDatagram | null;
@@ -142,8 +147,18 @@ export interface NativeAddon {
   listenTcp(host: string, port: number, options?: { backlog?: number; reusePort?: boolean; ipv6Only?: boolean }): { fd: number; port: number };
   /** socket(AF_UNIX, SOCK_STREAM)+bind+listen at `path`; returns the fd (CLOEXEC, non-blocking). The caller unlinks the file. */
   listenUnix(path: string, options?: { backlog?: number }): number;
-  /** Bound UDP socket with SO_REUSEADDR(+SO_REUSEPORT). */
+  /** Bound UDP socket with SO_REUSEADDR(+SO_REUSEPORT); CLOEXEC and non-blocking (children inherit it through stdio). */
   bindUdp(host: string, port: number, options?: { reusePort?: boolean }): { fd: number; port: number };
+  /** socket(AF_UNIX, SOCK_DGRAM)+bind at `path`, then chmod(path, mode) (default 0o600); CLOEXEC, non-blocking. The caller unlinks the file. */
+  bindUnixDgram(path: string, options?: { mode?: number; sndbuf?: number }): number;
+  /** An unbound AF_UNIX SOCK_DGRAM socket (CLOEXEC, non-blocking): a sender without a name. `sndbuf`: SO_SNDBUF (the largest datagram it can send). */
+  unixDgramSocket(options?: { sndbuf?: number }): number;
+  /** sendto(MSG_DONTWAIT) to an IP literal and port: bytes sent, or -errno (-EAGAIN when full, -EMSGSIZE when too long). Never throws for a syscall failure. */
+  sendTo(fd: number, data: Buffer, host: string, port: number): number;
+  /** sendto(MSG_DONTWAIT) to a unix path: bytes sent, or -errno (-ENOENT no such file, -ECONNREFUSED nobody bound there). */
+  sendToPath(fd: number, data: Buffer, path: string): number;
+  /** getsockname(): the IP and port, or the unix path with port -1 ('' when unbound). */
+  sockName(fd: number): { address: string; port: number };
 
   /** waitpid(pid, WNOHANG): null while running; otherwise exit code or terminating signal. */
   waitpid(pid: number): { pid: number; code: number | null; signal: number | null } | null;

@@ -13,7 +13,8 @@ export interface RawDatagramHandle {
   sendBatch(list: readonly Buffer[], start?: number): number;
   onWritable(cb: () => void): void;
   /** cb(slab, count, meta): meta[2i] = length of datagram i in slab, meta[2i+1] = 1 if cut. */
-  startReading(maxSize: number, cb: (slab: Buffer, count: number, meta: Int32Array) => void, batch?: number): void;
+  /** With `peers`, a 4th argument: [address, port] per datagram, flat. */
+  startReading(maxSize: number, cb: (slab: Buffer, count: number, meta: Int32Array, peers?: (string | number)[]) => void, batch?: number, peers?: boolean): void;
   stopReading(): void;
   recvInto(max: number): ReceivedDatagram | null;
   ref(on: boolean): void;
@@ -43,21 +44,27 @@ export class NativeDatagramSocket implements DatagramSocket {
     this.#h.onWritable(cb);
   }
 
-  startReading(maxSize: number, cb: (batch: ReceivedDatagram[]) => void, batch?: number): void {
+  startReading(maxSize: number, cb: (batch: ReceivedDatagram[]) => void, batch?: number, peers?: boolean): void {
     if (typeof cb !== 'function') throw new TypeError('cb must be a function');
     this.#h.startReading(
       maxSize,
-      (slab, count, meta) => {
+      (slab, count, meta, names) => {
         const out = new Array<ReceivedDatagram>(count);
         let off = 0;
         for (let i = 0; i < count; i++) {
           const len = meta[2 * i]!;
-          out[i] = { data: slab.subarray(off, off + len), truncated: meta[2 * i + 1] === 1 };
+          const d: ReceivedDatagram = { data: slab.subarray(off, off + len), truncated: meta[2 * i + 1] === 1 };
+          if (names) {
+            d.address = names[2 * i] as string;
+            d.port = names[2 * i + 1] as number;
+          }
+          out[i] = d;
           off += len;
         }
         cb(out);
       },
       batch,
+      peers,
     );
   }
 

@@ -16,6 +16,8 @@ import type { DatagramSocket, ReceivedDatagram } from '../native/api.ts';
 export const DATAGRAM_MAX = 65536;
 const HEADER = 10;
 const MAX_PIECE = DATAGRAM_MAX - HEADER;
+/** A sequenced datagram also starts with its R_SEQ record, so its pieces are one header smaller. */
+const MAX_SEQUENCED_PIECE = MAX_PIECE - HEADER;
 
 /** Record types. Master → worker: */
 export const R_INFO = 1;
@@ -24,6 +26,11 @@ export const R_DATA = 3;
 export const R_CLOSE = 4;
 /** The connection's unsent queue crossed a water mark: F_ON bufferFull, else bufferEmpty. */
 export const R_BUFFER = 5;
+/**
+ * A datagram for onPacket; `session` carries the port index. Payload: dispatch time f64 LE,
+ * sender port i32 LE (-1 for unix), address length u16 LE, address (UTF-8), then the datagram.
+ */
+export const R_PACKET = 6;
 /** Worker → master: */
 export const R_SEND = 10;
 export const R_CLOSE_CMD = 11;
@@ -56,6 +63,8 @@ export class RecordWriter {
   #cur: Buffer = Buffer.allocUnsafe(DATAGRAM_MAX);
   #off = 0;
   readonly #ready: Buffer[] = [];
+  /** Bytes of #ready (sealed, not yet taken by the kernel). */
+  #readyBytes = 0;
   #scheduled = false;
   #waiting = false;
   #closed = false;
@@ -94,6 +103,7 @@ export class RecordWriter {
       out.push(...splitRecords(d));
     }
     this.#ready.length = 0;
+    this.#readyBytes = 0;
     return out;
   }
 
@@ -111,14 +121,20 @@ export class RecordWriter {
     return this.#ready.length + (this.#off > 0 ? 1 : 0);
   }
 
+  /** Bytes waiting in this process for the kernel to take them (the datagram being filled included). */
+  get queuedBytes(): number {
+    return this.#readyBytes + this.#off;
+  }
+
   push(type: number, flags: number, session: number, payload?: Buffer): void {
     if (this.#closed) return;
     let body = payload ?? EMPTY;
-    if (body.length > MAX_PIECE) {
+    const max = this.#sequenced ? MAX_SEQUENCED_PIECE : MAX_PIECE;
+    if (body.length > max) {
       let first = true;
-      while (body.length > MAX_PIECE) {
-        this.#append(R_PART, type | (first ? 0 : F_CONT), session, body.subarray(0, MAX_PIECE));
-        body = body.subarray(MAX_PIECE);
+      while (body.length > max) {
+        this.#append(R_PART, type | (first ? 0 : F_CONT), session, body.subarray(0, max));
+        body = body.subarray(max);
         first = false;
       }
       flags |= F_CONT;
@@ -151,6 +167,7 @@ export class RecordWriter {
     if (this.#off === 0) return;
     const d = this.#cur.subarray(0, this.#off);
     this.#ready.push(d);
+    this.#readyBytes += d.length;
     if (this.#sequenced) this.#retained.set(this.#seq, d);
     this.#cur = Buffer.allocUnsafe(DATAGRAM_MAX);
     this.#off = 0;
@@ -168,7 +185,7 @@ export class RecordWriter {
     } catch {
       sent = 1; // a datagram the kernel refuses outright is dropped so the rest can go
     }
-    this.#ready.splice(0, sent);
+    for (const d of this.#ready.splice(0, sent)) this.#readyBytes -= d.length;
     if (this.#ready.length) {
       this.#waiting = true;
       this.#socket.onWritable(() => {
@@ -184,6 +201,23 @@ export class RecordWriter {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** An R_PACKET payload (see R_PACKET). */
+export function packPacket(time: number, address: string, port: number, data: Buffer): Buffer {
+  const addr = Buffer.from(address);
+  const out = Buffer.allocUnsafe(14 + addr.length + data.length);
+  out.writeDoubleLE(time, 0);
+  out.writeInt32LE(port, 8);
+  out.writeUInt16LE(addr.length, 12);
+  addr.copy(out, 14);
+  data.copy(out, 14 + addr.length);
+  return out;
+}
+
+export function unpackPacket(buf: Buffer): { time: number; address: string; port: number; data: Buffer } {
+  const len = buf.readUInt16LE(12);
+  return { time: buf.readDoubleLE(0), port: buf.readInt32LE(8), address: buf.toString('utf8', 14, 14 + len), data: buf.subarray(14 + len) };
+}
 
 /** The records of one datagram as sent (no reassembly), R_SEQ left out. */
 export function splitRecords(buf: Buffer): ChannelRecord[] {

@@ -217,3 +217,17 @@ export function chooseTaskWorker(workers: readonly TaskWorkerLoad[], roundRobin:
   }
   return { index: best, next: (best + 1) % n, noIdle: true };
 }
+
+/**
+ * S10 for a datagram (PROCESS mode): `key` is datagramDispatchKey(...) (packet.ts), standing
+ * in for the fd. Hash modes (2, 4, 5, 8) take key % worker_num: there is no connection, no uid
+ * and no binding; the others choose as for a connection's packet.
+ */
+export function choosePacketWorker(mode: number, key: number, workers: readonly WorkerLoad[], roundRobin: number): DispatchResult {
+  const n = workers.length;
+  if (n < 1) throw new RangeError('choosePacketWorker needs at least one worker');
+  if (mode === DISPATCH_FDMOD || mode === DISPATCH_IPMOD || mode === DISPATCH_UIDMOD || mode === DISPATCH_CO_CONN_LB) {
+    return { workerId: key % n, roundRobin, noIdleWorker: false, bind: false };
+  }
+  return chooseWorker(mode, { socketFd: key, remoteIp: '', uid: 0 }, workers, roundRobin);
+}

@@ -7,10 +7,10 @@
 import type { NativeAddon } from '../native/api.ts';
 import { ErrorCode } from '../errors.ts';
 import { Limits } from '../constants.ts';
-import { chooseWorker, interpretDispatchFunc, type WorkerLoad } from './dispatch.ts';
+import { choosePacketWorker, chooseWorker, interpretDispatchFunc, type WorkerLoad } from './dispatch.ts';
 import {
-  F_CONT, F_ON, R_ACK, R_BIND, R_BUFFER, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PART, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
-  RecordReader, RecordWriter, DATAGRAM_MAX, splitRecords, type ChannelRecord,
+  F_CONT, F_ON, R_ACK, R_BIND, R_BUFFER, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PACKET, R_PART, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
+  RecordReader, RecordWriter, DATAGRAM_MAX, packPacket, splitRecords, type ChannelRecord,
 } from './channel.ts';
 import type { DatagramSocket } from '../native/api.ts';
 import type { Session } from './session.ts';
@@ -49,6 +49,14 @@ export interface MasterHooks {
   protect(session: number, on: boolean): void;
   bind(session: number, uid: number): void;
   dispatched(bytes: number): void;
+  /** A datagram went to a worker (dispatch_count; datagram bytes are not counted, h9). */
+  dispatchedPacket?(): void;
+  /**
+   * Datagrams are dropped (warning 9006) while the chosen worker's channel already holds this
+   * many bytes in the master's memory (pipe_buffer_size): a sender faster than the worker
+   * cannot grow the master without bound, and UDP has no other backpressure.
+   */
+  packetLimitBytes?: number;
   /** Around each batch of worker commands. */
   batchStart(): void;
   batchEnd(): void;
@@ -60,6 +68,7 @@ export interface MasterHooks {
 
 const NO_RID = Buffer.from([0xff, 0xff, 0xff, 0xff]);
 const TYPE_DATA = 0;
+const TYPE_DGRAM = 1;
 const TYPE_CLOSE = 4;
 const TYPE_CONNECT = 5;
 const TYPE_BUFFER_FULL = 12;
@@ -74,6 +83,8 @@ export class Dispatcher {
   readonly #loads: { idle: boolean; load: number; concurrency: number }[];
   #rr = 0;
   #noIdleWarned = 0;
+  #dropWarned = 0;
+  #packetsDropped = 0;
   readonly #closers: (() => void)[] = [];
   /**
    * Per worker, the frames sent and not yet acknowledged, oldest first (session, bytes): a
@@ -149,6 +160,52 @@ export class Dispatcher {
       process.emitWarning('No idle worker is available', { code: String(ErrorCode.SERVER_NO_IDLE_WORKER), type: 'SwooleWarning' });
     }
     return r.workerId;
+  }
+
+  /** The worker for a datagram (choosePacketWorker, or dispatch_func with fd = key, type 1), or -1. */
+  #choosePacket(key: number, data: Buffer): number {
+    const h = this.#h;
+    if (h.dispatchFunc) {
+      const arg = h.dispatchFunc.length > 3 ? data.subarray(0, Limits.IPC_BUFFER_SIZE) : undefined;
+      const v = interpretDispatchFunc(h.callDispatchFunc(h.dispatchFunc, key, TYPE_DGRAM, arg), h.workerNum);
+      if (v.kind === 'worker') return v.workerId;
+      if (v.kind === 'discard') {
+        process.emitWarning(v.detail, { code: String(v.code), type: 'SwooleWarning' });
+        return -1;
+      }
+    }
+    for (let i = 0; i < this.#loads.length; i++) {
+      const l = this.#loads[i]!;
+      l.load = this.#inflight[i]!;
+      l.idle = l.load === 0;
+    }
+    const r = choosePacketWorker(h.dispatchMode, key, this.#loads as WorkerLoad[], this.#rr);
+    this.#rr = r.roundRobin;
+    if (r.noIdleWorker && Date.now() - this.#noIdleWarned > 1000) {
+      this.#noIdleWarned = Date.now();
+      process.emitWarning('No idle worker is available', { code: String(ErrorCode.SERVER_NO_IDLE_WORKER), type: 'SwooleWarning' });
+    }
+    return r.workerId;
+  }
+
+  /** A datagram read on port `portIndex`: an R_PACKET record for the chosen worker's onPacket. */
+  packet(portIndex: number, key: number, time: number, address: string, port: number, data: Buffer): void {
+    const w = this.#choosePacket(key, data);
+    if (w < 0) return;
+    const limit = this.#h.packetLimitBytes ?? Infinity;
+    if (this.#writers[w]!.queuedBytes > limit) {
+      this.#packetsDropped++;
+      if (Date.now() - this.#dropWarned > 1000) {
+        this.#dropWarned = Date.now();
+        process.emitWarning(`worker ${w} is not taking datagrams: ${this.#packetsDropped} dropped (its channel holds more than pipe_buffer_size ${limit} bytes)`, { code: String(ErrorCode.SERVER_PIPE_BUFFER_FULL), type: 'SwooleWarning' });
+      }
+      return;
+    }
+    this.#inflight[w]!++;
+    this.#h.dispatchedPacket?.();
+    // Acknowledged like a frame (the ack count pops this entry); no connection queue to release.
+    this.#unacked[w]!.push({ session: 0, bytes: 0 });
+    this.#writers[w]!.push(R_PACKET, 0, portIndex, packPacket(time, address, port, data));
   }
 
   #inform(c: DispatchConn, w: number): void {
@@ -256,6 +313,9 @@ export class Dispatcher {
       if (r.type === R_INFO || r.type === R_CONNECT) {
         if (!this.#h.conn(r.session)) continue;
         this.#h.conn(r.session)!.informed.add(slot);
+      } else if (r.type === R_PACKET) {
+        inflight++;
+        this.#unacked[slot]!.push({ session: 0, bytes: 0 });
       } else if (r.type === R_DATA || (r.type === R_PART && (r.flags & 0x7f) === R_DATA)) {
         const c = this.#h.conn(r.session);
         if (!c) continue;

@@ -9,8 +9,8 @@ import type { DatagramSocket, NativeAddon } from '../native/api.ts';
 import { ErrorCode } from '../errors.ts';
 import type { ErrorCodeValue } from '../errors.ts';
 import {
-  F_ON, R_ACK, R_BIND, R_BUFFER, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
-  RecordReader, RecordWriter, DATAGRAM_MAX, type ChannelRecord,
+  F_ON, R_ACK, R_BIND, R_BUFFER, R_CLOSE, R_CLOSE_CMD, R_CONNECT, R_DATA, R_INFO, R_PACKET, R_PAUSE, R_PROTECT, R_RESUME, R_SEND, R_SENDFILE,
+  RecordReader, RecordWriter, DATAGRAM_MAX, unpackPacket, type ChannelRecord,
 } from './channel.ts';
 import { Col, type SharedStats } from './shared-stats.ts';
 import { clientInfo, MAX_FIND_COUNT, type ClientInfo, type Session } from './session.ts';
@@ -21,6 +21,8 @@ export interface RemoteHooks {
   outputBufferSize: number;
   /** Runs a port callback; `port` is the listener's index. */
   emit(port: number, event: 'connect' | 'receive' | 'close' | 'bufferfull' | 'bufferempty', ...args: unknown[]): void;
+  /** A datagram the master dispatched here: onPacket on port `port` (index). */
+  packet(port: number, time: number, address: string, peerPort: number, data: Buffer): void;
   /** After each onReceive: true when this worker has reached max_request and must stop reading. */
   afterRequest(): boolean;
   fail(code: ErrorCodeValue): false;
@@ -130,6 +132,13 @@ export class RemoteSessions {
         st.add(Col.W_DISPATCH);
         this.#acks++;
         this.#h.emit(m?.port ?? 0, 'receive', id, m?.reactorId ?? 0, r.payload);
+        if (this.#h.afterRequest()) this.stopReading();
+        return;
+      }
+      case R_PACKET: {
+        const p = unpackPacket(r.payload);
+        this.#acks++;
+        this.#h.packet(id, p.time, p.address, p.port, p.data);
         if (this.#h.afterRequest()) this.stopReading();
         return;
       }

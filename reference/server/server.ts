@@ -10,14 +10,13 @@
  */
 import { assertCanCreateServer, claimServer, release } from '../process-instance.ts';
 import net from 'node:net';
-import dgram from 'node:dgram';
 import { chmodSync, existsSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { ErrorCode, SwooleError } from '../errors.ts';
 import type { ErrorCodeValue } from '../errors.ts';
 import {
   SWOOLE_BASE, SWOOLE_PROCESS, SWOOLE_SOCK_TCP, SWOOLE_SOCK_TCP6, SWOOLE_SOCK_UDP, SWOOLE_SOCK_UDP6,
-  SWOOLE_SOCK_UNIX_STREAM,
+  SWOOLE_SOCK_UNIX_DGRAM, SWOOLE_SOCK_UNIX_STREAM,
 } from '../constants.ts';
 import { loadNative } from '../native/loader.ts';
 import { applySet, cpuCount, heartbeatPlan, maxRequestThreshold, portDefaults, resolveWorkerNum, serverDefaults, settingAtStart } from './options.ts';
@@ -42,6 +41,8 @@ import { INBOX_BUFFER } from './mailbox.ts';
 import { Process } from '../process/process.ts';
 import { FileOutput } from './file-output.ts';
 import { WaterLevel, waterMarks } from './watermark.ts';
+import { DatagramPort, type Arrival } from './datagram-port.ts';
+import { datagramDispatchKey, datagramKind, datagramTarget, isDatagram, packetClientInfo, type DatagramKind, type DatagramTarget } from './packet.ts';
 
 export interface ServerInternals {
   /** Chooses each connection's decoder from its port settings. */
@@ -88,8 +89,7 @@ interface Counters {
 }
 
 const nowSec = () => Date.now() / 1000;
-
-const isDgram = (type: number) => type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6;
+const isDgram = isDatagram;
 const signalNumber = (sig: NodeJS.Signals | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 
 /**
@@ -173,7 +173,8 @@ export class Server {
   };
   /** TCP ports whose fd a net.Server owns (and closes); the rest are closed by hand. */
   #adopted = new Set<Port>();
-  #dgrams: Array<{ port: Port; sock: dgram.Socket; serverSocket: number }> = [];
+  /** This process's datagram ports (E5, h9): read where this process serves them, written by any process. */
+  #dgrams: DatagramPort[] = [];
   readonly #decoderFactory: DecoderFactory | undefined;
 
   // Multi-process state.
@@ -249,13 +250,11 @@ export class Server {
       }
     }
     if (type === SWOOLE_SOCK_UDP || type === SWOOLE_SOCK_UDP6) {
-      // node:dgram cannot adopt an fd, so the port is probed (and its number learnt) here and
-      // bound again by dgram at start(); the gap is a few ms on a port the kernel just chose.
+      // Bound here and kept: a taken port throws now, port 0 is known at once, and worker
+      // processes inherit this very socket.
       try {
-        const native = loadNative();
-        const r = native.bindUdp(host, port);
-        native.close(r.fd);
-        const p = new Port(host, r.port, type, -1, () => this.#state !== 'created');
+        const r = loadNative().bindUdp(host, port);
+        const p = new Port(host, r.port, type, r.fd, () => this.#state !== 'created');
         this.ports.push(p);
         return p;
       } catch (e) {
@@ -264,7 +263,8 @@ export class Server {
         return new SwooleError(ErrorCode.SERVER_INVALID_LISTEN_PORT, `failed to listen server port[${host}:${port}], Error: ${err.code ?? err.message}`, { cause: e });
       }
     }
-    if (type === SWOOLE_SOCK_UNIX_STREAM) {
+    if (type === SWOOLE_SOCK_UNIX_STREAM || type === SWOOLE_SOCK_UNIX_DGRAM) {
+      // Bound at start (h9: the file exists while the server runs and is removed at shutdown).
       const p = new Port(host, 0, type, -1, () => this.#state !== 'created');
       this.ports.push(p);
       return p;
@@ -423,10 +423,6 @@ export class Server {
           this.#releasePorts();
           throw new SwooleError(ErrorCode.SERVER_INVALID_CALLBACK, 'require onPacket callback');
         }
-        if (this.#multiProcess()) {
-          this.#releasePorts();
-          throw new SwooleError(ErrorCode.OPERATION_NOT_SUPPORT, 'UDP ports are only supported by the single-process BASE server');
-        }
         continue; // E5: datagram ports ignore every framing option
       }
       if (!this.#emitterFor(p, 'receive')) {
@@ -471,6 +467,7 @@ export class Server {
     process.on('SIGTERM', this.#onSigterm);
     this.#emit('start');
     this.#emit('workerstart', 0);
+    this.#readDatagrams();
     return done;
   }
 
@@ -556,6 +553,10 @@ export class Server {
           chmodSync(p.host, 0o600);
           this.#socketFiles.push(p.host);
         }
+        if (p.type === SWOOLE_SOCK_UNIX_DGRAM && p.fd < 0) {
+          p.fd = native.bindUnixDgram(p.host, { mode: 0o600 });
+          this.#socketFiles.push(p.host);
+        }
       }
       const size = sharedBlockSize(slots);
       const shmFd = native.createSharedMemory(size);
@@ -566,7 +567,9 @@ export class Server {
       this.#shared.startTime = nowSec();
       for (const p of this.ports) {
         layout.portNumbers.push(p.port);
-        if (process_) layout.portFds.push(-1);
+        // PROCESS: the master reads every port, but workers get the datagram sockets too, so
+        // their sendto() leaves from the server's port without a hop through the master.
+        if (process_ && !isDgram(p.type)) layout.portFds.push(-1);
         else {
           layout.portFds.push(FIRST_EXTRA_FD + extraFds.length);
           extraFds.push(p.fd);
@@ -646,6 +649,8 @@ export class Server {
             this.#shared!.add(Col.DISPATCH);
             this.#shared!.add(Col.RECV_BYTES, bytes);
           },
+          dispatchedPacket: () => this.#shared!.add(Col.DISPATCH),
+          packetLimitBytes: Number(this.setting.pipe_buffer_size ?? 64 << 20),
           pairs,
           progress: (slot) => ({ seq: this.#shared!.of(slot, Col.CHAN_SEQ), done: this.#shared!.of(slot, Col.CHAN_DONE) }),
         });
@@ -720,6 +725,10 @@ export class Server {
     if (process_) {
       this.#armTimers();
       this.#emit('start');
+      this.#readDatagrams();
+    } else {
+      // BASE: the workers read the datagram ports; the manager can still sendto() on them.
+      for (const p of this.ports) if (isDgram(p.type) && p.fd >= 0) this.#dgrams.push(new DatagramPort(native, p, datagramKind(p.type)!));
     }
     this.#emit('managerstart');
     launcher.start();
@@ -739,6 +748,7 @@ export class Server {
     await Promise.all(this.#listeners.map((l) => new Promise<void>((r) => (l.listening ? l.close(() => r()) : r()))));
     this.#emit('shutdown');
     for (const c of this.#cleanups.splice(0).reverse()) c();
+    for (const d of this.#dgrams.splice(0)) d.close();
     for (const p of this.ports) {
       if (p.fd >= 0 && !this.#adopted.has(p)) native.close(p.fd);
       p.fd = -1;
@@ -806,8 +816,13 @@ export class Server {
     });
     this.#messaging = this.#newMessaging(layout.inboxOut, this.#kind === 'user' ? -1 : layout.inboxIn[id]!, id);
     if (this.#kind !== 'event') {
-      // Task workers and user processes serve no connections.
+      // Task workers and user processes serve no connections; they keep the datagram sockets
+      // (never read here) so their sendto() works like an event worker's.
       for (const p of this.ports) {
+        if (isDgram(p.type) && p.fd >= 0) {
+          this.#dgrams.push(new DatagramPort(native, p, datagramKind(p.type)!));
+          continue;
+        }
         if (p.fd >= 0) native.close(p.fd);
         p.fd = -1;
       }
@@ -818,11 +833,21 @@ export class Server {
     process.on('SIGTERM', () => this.#stopWorker(0));
     if (this.mode === SWOOLE_PROCESS) {
       const dm = Number(this.setting.dispatch_mode ?? 2);
+      // The master reads the datagram ports; this worker only writes to them (sendto).
+      for (const p of this.ports) if (isDgram(p.type) && p.fd >= 0) this.#dgrams.push(new DatagramPort(native, p, datagramKind(p.type)!));
       this.#remote = new RemoteSessions(native, child.layout.channels[id]!, {
         stats: shared,
         dispatchMode: dm,
         outputBufferSize: Number(this.setting.output_buffer_size ?? 0xffffffff),
         emit: (port, event, ...args) => this.#emitPort(this.ports[port] ?? this.ports[0]!, event, ...args),
+        packet: (port, time, address, peerPort, data) => {
+          const d = this.#dgrams.find((x) => x.port === this.ports[port]);
+          if (!d) return;
+          shared.add(Col.PACKET);
+          shared.add(Col.W_REQUEST);
+          shared.add(Col.W_DISPATCH);
+          this.#emitPort(d.port, 'packet', data, packetClientInfo(d.kind, d.fd, d.port.port, address, peerPort, time));
+        },
         afterRequest: () => this.#afterRequest(),
         fail: (code) => this.#fail(code),
       });
@@ -838,7 +863,10 @@ export class Server {
           sh.add(Col.W_REQUEST);
           sh.add(Col.RECV_BYTES, bytes);
         },
-        packet: () => sh.add(Col.PACKET),
+        packet: () => {
+          sh.add(Col.PACKET);
+          sh.add(Col.W_REQUEST);
+        },
         sent: (bytes) => {
           sh.add(Col.RESPONSE);
           sh.add(Col.W_RESPONSE);
@@ -863,6 +891,7 @@ export class Server {
       if (id === 0 && shared.claimOnStart()) this.#emit('start');
     }
     this.#emit('workerstart', id);
+    if (this.mode === SWOOLE_BASE) this.#readDatagrams();
     this.#remote?.start();
     this.#messaging.start();
     return new Promise<boolean>(() => {});
@@ -1004,6 +1033,7 @@ export class Server {
     if (this.#maxIdleTimer) clearInterval(this.#maxIdleTimer);
     // Not awaited: a net.Server's close callback waits for its connections (kept open here).
     for (const l of this.#listeners) if (l.listening) l.close();
+    for (const d of this.#dgrams) d.stopReading();
     this.#remote?.stopReading();
     // BASE: connections stay open, unread, until the wait is over; they are ours, not pending work.
     for (const c of this.#conns.values()) {
@@ -1092,7 +1122,7 @@ export class Server {
   }
 
   async #listenPort(port: Port): Promise<void> {
-    if (isDgram(port.type)) return this.#bindDgram(port);
+    if (isDgram(port.type)) return this.#openDatagram(port);
     const srv = net.createServer({ pauseOnConnect: true }, (socket) => this.#accept(port, socket));
     this.#listeners.push(srv);
     await new Promise<void>((resolve, reject) => {
@@ -1107,47 +1137,84 @@ export class Server {
     });
   }
 
-  async #bindDgram(port: Port): Promise<void> {
-    const sock = dgram.createSocket(port.type === SWOOLE_SOCK_UDP6 ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind({ port: port.port, address: port.host, exclusive: true }, () => {
-        sock.off('error', reject);
-        resolve();
-      });
-    });
-    sock.on('error', () => {}); // ICMP errors on sendto surface here; a server keeps running
-    const serverSocket = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-    port.fd = serverSocket;
-    this.#dgrams.push({ port, sock, serverSocket });
-    sock.on('message', (msg, rinfo) => {
-      if (msg.length === 0 || this.#state !== 'running') return; // observed h9: empty datagrams are ignored
-      this.#count.packet();
-      this.#emitPort(port, 'packet', msg, {
-        server_socket: serverSocket,
-        dispatch_time: nowSec(),
-        server_port: port.port,
-        address: rinfo.address,
-        port: rinfo.port,
-      });
-    });
+  /** A datagram port served by this process: bound (unix dgram, at start) and wrapped; reading starts with #readDatagrams(). */
+  #openDatagram(port: Port): void {
+    const native = this.#nativeAddon();
+    if (port.type === SWOOLE_SOCK_UNIX_DGRAM && port.fd < 0) {
+      port.fd = native.bindUnixDgram(port.host, { mode: 0o600 });
+      this.#socketFiles.push(port.host);
+    }
+    this.#dgrams.push(new DatagramPort(native, port, datagramKind(port.type)!));
   }
 
   /**
-   * h9: reply to a UDP peer from the server's own port. `serverSocket` picks the listener
-   * (default: the first one of the address family). True when handed to the kernel queue.
+   * Starts reading the datagram ports (after onWorkerStart; until then datagrams wait in the
+   * kernel). Single process and BASE workers run onPacket here, every BASE worker on the same
+   * inherited socket (whoever reads a datagram runs it); the PROCESS master dispatches each
+   * datagram to a worker.
+   */
+  #readDatagrams(): void {
+    for (const d of this.#dgrams) {
+      const index = this.ports.indexOf(d.port);
+      d.startReading(
+        (a) => this.#onDatagram(d, index, a),
+        () => process.emitWarning(`a datagram longer than the receive buffer of ${d.port.host}:${d.port.port} was dropped`, { code: String(ErrorCode.PACKAGE_LENGTH_TOO_LARGE), type: 'SwooleWarning' }),
+      );
+    }
+  }
+
+  #onDatagram(d: DatagramPort, index: number, a: Arrival): void {
+    if (this.#state !== 'running' || this.#exiting) return;
+    const now = nowSec();
+    if (this.#dispatcher) {
+      this.#dispatcher.packet(index, datagramDispatchKey(d.kind, a.address), now, a.address, a.port, a.data);
+      return;
+    }
+    this.#count.packet();
+    this.#emitPort(d.port, 'packet', a.data, packetClientInfo(d.kind, d.fd, d.port.port, a.address, a.port, now));
+    // S24: an onPacket is a request.
+    if (this.#role === 'worker' && this.#threshold > 0) this.#afterRequest();
+  }
+
+  /**
+   * h9: a datagram to a UDP peer, from the server's own port. `serverSocket` (clientInfo's
+   * server_socket) picks the port; -1 takes the first port of the address's family. An absolute
+   * path as `ip` sends to a unix dgram peer (like send(path, data, server_socket)). False with
+   * the last error: 505 for a bad address or port, 509 when no port of that family exists, the
+   * errno when the kernel refuses (90 EMSGSIZE above 65,507 bytes, 111 / 2 for a unix peer that
+   * is gone). The server keeps running either way.
    */
   sendto(ip: string, port: number, data: string | Buffer, serverSocket = -1): boolean {
     if (this.#state !== 'running') return this.#fail(ErrorCode.WRONG_OPERATION);
-    const family = net.isIP(ip);
-    if (family === 0 || !Number.isInteger(port) || port <= 0 || port > 65535) return this.#fail(ErrorCode.INVALID_PARAMS);
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (!Buffer.isBuffer(buf) || buf.length === 0) return this.#fail(ErrorCode.NO_PAYLOAD);
-    const want = family === 6 ? SWOOLE_SOCK_UDP6 : SWOOLE_SOCK_UDP;
-    const d = this.#dgrams.find((x) => (serverSocket < 0 || x.serverSocket === serverSocket) && x.port.type === want);
-    if (!d) return this.#fail(ErrorCode.WRONG_OPERATION);
-    d.sock.send(buf, port, ip);
-    return true;
+    const target = datagramTarget(ip, port);
+    if (typeof target === 'number') return this.#fail(target);
+    return this.#sendDatagram(target, data, serverSocket);
+  }
+
+  #sendDatagram(target: DatagramTarget, data: string | Buffer, serverSocket: number): boolean {
+    const buf = this.#buffer(data);
+    if (!buf) return this.#fail(ErrorCode.NO_PAYLOAD);
+    const d = Number.isInteger(serverSocket) && serverSocket >= 0
+      ? this.#dgrams.find((x) => x.fd === serverSocket)
+      : this.#dgrams.find((x) => x.kind === target.kind);
+    if (!d) {
+      if (Number.isInteger(serverSocket) && serverSocket >= 0) {
+        process.emitWarning(`server_socket ${serverSocket} is not a datagram port of this server`, { code: String(ErrorCode.INVALID_PARAMS), type: 'SwooleWarning' });
+        return this.#fail(ErrorCode.INVALID_PARAMS);
+      }
+      const name: Record<DatagramKind, string> = { udp: 'UDP', udp6: 'UDP6', unix: 'UNIX_DGRAM' };
+      process.emitWarning(`${name[target.kind]} listener has to be added before executing sendto`, { code: String(ErrorCode.WRONG_OPERATION), type: 'SwooleWarning' });
+      return this.#fail(ErrorCode.WRONG_OPERATION);
+    }
+    const r = d.send(target, buf);
+    if (r >= 0) return true;
+    const errno = -r;
+    const to = target.kind === 'unix' ? target.path : `${target.host}:${target.port}`;
+    const name = Object.entries(osConstants.errno).find(([, v]) => v === errno)?.[0] ?? 'errno';
+    process.emitWarning(`sendto to client[${to}] failed, Error: ${name}[${errno}]`, { code: String(errno), type: 'SwooleWarning' });
+    // Swoole's convention for a failed system call: the last error is the errno itself.
+    this.#lastError = errno;
+    return false;
   }
 
   #accept(port: Port, socket: net.Socket): void {
@@ -1352,9 +1419,15 @@ export class Server {
   }
 
   /** S36/h5: atomic per call; false + last error on failure. */
-  send(fd: number, data: string | Buffer): boolean {
+  send(fd: number | string, data: string | Buffer, serverSocket = -1): boolean {
+    if (typeof fd === 'string' && this.#state === 'running') {
+      // h9: a unix dgram peer's path (clientInfo's address) and the port's server_socket.
+      const target = datagramTarget(fd, 0);
+      if (typeof target === 'number' || target.kind !== 'unix') return this.#fail(ErrorCode.SESSION_INVALID_ID);
+      return this.#sendDatagram(target, data, serverSocket);
+    }
     if (this.#state !== 'running' || this.#role === 'manager') return this.#fail(ErrorCode.WRONG_OPERATION);
-    if (!Number.isInteger(fd) || fd <= 0) return this.#fail(ErrorCode.SESSION_INVALID_ID);
+    if (typeof fd !== 'number' || !Number.isInteger(fd) || fd <= 0) return this.#fail(ErrorCode.SESSION_INVALID_ID);
     const buf = this.#buffer(data);
     if (!buf) return this.#fail(ErrorCode.NO_PAYLOAD);
     if (this.#kind === 'task' || this.#kind === 'user') return this.#forward('send', fd, buf, false);
@@ -1907,7 +1980,7 @@ export class Server {
         p.fd = -1;
       }
     }
-    for (const d of this.#dgrams) closing.push(new Promise<void>((r) => d.sock.close(() => r())));
+    for (const d of this.#dgrams.splice(0)) d.close();
     for (const c of [...this.#conns.values()]) this.#closeConn(c, -1, false);
     this.#emit('workerstop', 0);
     void Promise.all(closing).then(() => {

@@ -18,6 +18,7 @@ const plan: { mutant: string; mustFail: string[]; mustPass: string[] }[] = [
   { mutant: 'length-little-endian', mustFail: ['pool.socket.vector.response-one-write'], mustPass: ['pool.unixsock.self-send'] },
   { mutant: 'server-length-little-endian', mustFail: ['server.framing.length.type-cap-n.body-3', 'server.framing.length.type-n.body-3'], mustPass: ['server.framing.length.type-c.body-3', 'server.framing.eof.check.single'] },
   { mutant: 'write-dropped', mustFail: ['pool.socket.chunking-property'], mustPass: ['pool.unixsock.self-send'] },
+  { mutant: 'sendto-always-true', mustFail: ['server.dgram.send-errors'], mustPass: ['server.udp.packet'] },
   { mutant: 'task-ids-from-one', mustFail: ['server.tasks.ids-and-dst'], mustPass: ['server.tasks.no-task-workers'] },
 ];
 

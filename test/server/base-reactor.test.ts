@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { ErrorCode, SwooleError } from '../../reference/errors.ts';
-import { SWOOLE_BASE, SWOOLE_SOCK_TCP, SWOOLE_SOCK_UDP, SWOOLE_SOCK_UNIX_STREAM } from '../../reference/constants.ts';
+import { SWOOLE_BASE, SWOOLE_SOCK_TCP, SWOOLE_SOCK_UNIX_STREAM } from '../../reference/constants.ts';
 import { Server } from '../../reference/server/server.ts';
 
 type Ev = [string, ...unknown[]];
@@ -419,7 +419,8 @@ t.test('clause:server.base.mode — the constructor accepts BASE and PROCESS onl
     t.throws(() => new Server('127.0.0.1', 0, mode), { code: ErrorCode.INVALID_PARAMS }, `mode ${mode}`);
   }
   // PROCESS and multi-worker modes run worker processes (test/server/multi-process.test.ts);
-  // task workers need onTask (S8); task_ipc_mode 2/4 and UDP with worker processes are refused.
+  // task workers need onTask (S8); task_ipc_mode 2/4 are refused. (UDP with worker processes
+  // works: test/server/dgram-workers.test.ts.)
   const tasks = new Server('127.0.0.1', 0);
   tasks.on('receive', () => {});
   tasks.set({ task_worker_num: 1 });
@@ -430,9 +431,6 @@ t.test('clause:server.base.mode — the constructor accepts BASE and PROCESS onl
   queue.on('task', () => {});
   queue.set({ task_worker_num: 1, task_ipc_mode: 2 });
   await t.rejects(queue.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'task_ipc_mode 2: refused');
-  const udp = new Server('127.0.0.1', 0, 2, SWOOLE_SOCK_UDP);
-  udp.on('packet', () => {});
-  await t.rejects(udp.start(), { code: ErrorCode.OPERATION_NOT_SUPPORT }, 'UDP in PROCESS mode: refused');
 });
 
 t.test('clause:server.base.port-api — Port.set takes port options only, keeps its own setting; on()/set() refused after start', async (t) => {

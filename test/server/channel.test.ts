@@ -96,3 +96,18 @@ t.test('clause:server.process.worker-death-keeps-connections a sequenced writer 
   t.ok(datagramSeq(last) > 1, 're-sent records get a new datagram number');
   t.same(splitRecords(last).map((r) => r.payload.toString()), ['again']);
 });
+
+t.test('clause:server.dgram.process-dispatch a sequenced writer (master → worker) keeps every datagram within the 64 KiB a worker reads, R_SEQ included', async (t) => {
+  const { sock, sent } = fakeSocket();
+  const w = new RecordWriter(sock, true);
+  // Just above one piece: a 65,507-byte UDP datagram in an R_PACKET record is this size.
+  const sizes = [DATAGRAM_MAX - 20, DATAGRAM_MAX - 10, DATAGRAM_MAX - 6, DATAGRAM_MAX + 1, 200_000];
+  for (const [i, n] of sizes.entries()) w.push(R_DATA, 0, i + 1, Buffer.alloc(n, i));
+  await turn();
+  t.ok(sent.every((d) => d.length <= DATAGRAM_MAX), `every datagram ≤ ${DATAGRAM_MAX} bytes (largest ${Math.max(...sent.map((d) => d.length))})`);
+  t.ok(sent.every((d) => datagramSeq(d) > 0), 'each starts with its sequence record');
+  const got: ChannelRecord[] = [];
+  const r = new RecordReader((x) => got.push(x), () => {});
+  for (const d of sent) r.datagram(d);
+  t.same(got.map((x) => x.payload.length), sizes, 'every payload whole');
+});

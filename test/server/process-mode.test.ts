@@ -266,3 +266,13 @@ t.test('clause:server.process.max-queued-bytes max_queued_bytes: the master stop
   t.pass('then every frame was read, dispatched and echoed in order');
   await a.stop();
 });
+
+t.test('clause:server.process.worker-death-keeps-connections PROCESS: frames longer than one channel datagram reach the worker whole (pieces sized for the R_SEQ header too)', async (t) => {
+  const { a, port } = await app(t, 'process', 1, {}, { package_max_length: 4 * 1024 * 1024 });
+  const c = await FrameClient.connect(t, port);
+  for (const n of [65516, 65530, 65536, 200_000]) {
+    const body = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    t.equal(await c.request(`echo:${body}`), body, `a ${n}-byte echo body comes back unchanged`);
+  }
+  await a.stop();
+});

@@ -63,6 +63,12 @@ export const MUTATIONS: Record<string, Mutation> = {
       return method === 'task' && typeof ret === 'number' ? ret + 1 : ret;
     },
   },
+  /** Server::sendto() reports success whatever the kernel said (a port that drops errno). */
+  'sendto-always-true': {
+    serverResult(method, ret) {
+      return method === 'sendto' ? true : ret;
+    },
+  },
   /** Pool::write() claims success but sends nothing (no response frame). */
   'write-dropped': {
     call(method) {

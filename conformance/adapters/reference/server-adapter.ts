@@ -30,7 +30,7 @@ interface PortLike {
 }
 
 /** Features the reference Server declares (spec/features.json tags). */
-export const REFERENCE_SERVER_FEATURES = ['server', 'server.base', 'server.process', 'server.dispatch', 'server.reload', 'server.tcp', 'server.udp', 'server.unix', 'server.multi-port', 'server.heartbeat', 'server.tasks', 'server.pipe-message', 'server.user-process', 'server.command', 'framing.length', 'framing.eof'];
+export const REFERENCE_SERVER_FEATURES = ['server', 'server.base', 'server.process', 'server.dispatch', 'server.reload', 'server.tcp', 'server.udp', 'server.unix', 'server.unix-dgram', 'server.multi-port', 'server.heartbeat', 'server.tasks', 'server.pipe-message', 'server.user-process', 'server.command', 'framing.length', 'framing.eof'];
 
 /** Swoole's argument names per callback, in order after the leading $server. */
 const ARG_NAMES: Record<string, string[]> = {
