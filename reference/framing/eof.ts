@@ -2,6 +2,7 @@ import { Limits } from '../constants.ts';
 import { ErrorCode, SwooleError, framingError, type FramingError } from '../errors.ts';
 import type { FrameSink, StreamDecoder } from './decoder.ts';
 import { packageMaxLengthOption } from './length.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 /**
  * Server EOF framing (E1–E4).

@@ -2,6 +2,7 @@ import { Limits } from '../constants.ts';
 import { ErrorCode, SwooleError, framingError, type FramingError } from '../errors.ts';
 import type { FrameSink, StreamDecoder } from './decoder.ts';
 import { lengthTypeOf, type LengthType } from './length-types.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 /**
  * Server `open_length_check` framing (L1–L14). total = package_body_offset + length value; the
@@ -126,51 +127,56 @@ export class LengthDecoder implements StreamDecoder {
     const n = chunk.length;
     const header = this.#headerSize;
     let off = 0;
-    while (off < n) {
-      if (this.#fill > 0 || this.#total >= 0) {
-        if (this.#total < 0) {
-          const take = Math.min(header - this.#fill, n - off);
-          chunk.copy(this.#pending, this.#fill, off, off + take);
-          this.#fill += take;
-          off += take;
-          if (this.#fill < header) return null;
-          const total = this.#totalAt(this.#pending, 0);
-          if (typeof total !== 'number') return this.#fail(total);
-          const packet = Buffer.allocUnsafe(total);
-          this.#pending.copy(packet, 0, 0, header);
-          this.#pending = packet;
-          this.#total = total;
-        }
-        const take = Math.min(this.#total - this.#fill, n - off);
-        chunk.copy(this.#pending, this.#fill, off, off + take);
+    if (this.#fill > 0 || this.#total >= 0) {
+      // A packet begun in an earlier chunk: complete its header, then its body.
+      if (this.#total < 0) {
+        const take = Math.min(header - this.#fill, n);
+        chunk.copy(this.#pending, this.#fill, 0, take);
         this.#fill += take;
-        off += take;
-        if (this.#fill === this.#total) {
-          const packet = this.#pending;
-          this.#pending = Buffer.allocUnsafe(header);
-          this.#fill = 0;
-          this.#total = -1;
-          sink(packet);
-        }
-        continue;
+        off = take;
+        if (this.#fill < header) return null;
+        const total = this.#totalAt(this.#pending, 0);
+        if (typeof total !== 'number') return this.#fail(total);
+        const packet = Buffer.allocUnsafe(total);
+        this.#pending.copy(packet, 0, 0, header);
+        this.#pending = packet;
+        this.#total = total;
       }
-      if (n - off < header) {
-        chunk.copy(this.#pending, 0, off, n);
-        this.#fill = n - off;
-        return null;
-      }
-      const total = this.#totalAt(chunk, off);
-      if (typeof total !== 'number') return this.#fail(total);
-      if (n - off >= total) {
-        sink(chunk.subarray(off, off + total));
-        off += total;
-      } else {
+      const take = Math.min(this.#total - this.#fill, n - off);
+      chunk.copy(this.#pending, this.#fill, off, off + take);
+      this.#fill += take;
+      off += take;
+      if (this.#fill < this.#total) return null;
+      const packet = this.#pending;
+      this.#pending = Buffer.allocUnsafe(header);
+      this.#fill = 0;
+      this.#total = -1;
+      sink(packet);
+    }
+    // Packets wholly inside the chunk: views of it. The settings are read once per chunk (the
+    // hot loop of a server: one pass per frame, no per-frame field loads).
+    const type = this.#type;
+    const lengthOffset = this.#lengthOffset;
+    const bodyOffset = this.#bodyOffset;
+    const max = this.#max;
+    while (n - off >= header) {
+      const value = type.read(chunk, off + lengthOffset);
+      const total = bodyOffset + value;
+      if (value < 0 || total === 0 || total > max || total < header) return this.#fail(this.#totalAt(chunk, off) as FramingError);
+      if (n - off < total) {
         this.#pending = Buffer.allocUnsafe(total);
         chunk.copy(this.#pending, 0, off, n);
         this.#fill = n - off;
         this.#total = total;
         return null;
       }
+      sink(chunk.subarray(off, off + total));
+      off += total;
+    }
+    if (off < n) {
+      // Part of the next header.
+      chunk.copy(this.#pending, 0, off, n);
+      this.#fill = n - off;
     }
     return null;
   }

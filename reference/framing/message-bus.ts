@@ -1,5 +1,6 @@
 import { Limits } from '../constants.ts';
 import { ErrorCode, framingError, type FramingError } from '../errors.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 /**
  * Swoole's message bus (F10–F15): every datagram starts with a 40-byte DataHead (native,

@@ -1,5 +1,6 @@
 import { ErrorCode, framingError, type FramingError } from '../errors.ts';
 import type { FrameSink, StreamDecoder } from './decoder.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 /**
  * Process\Pool SWOOLE_IPC_SOCKET frames (F1–F6): a 4-byte big-endian unsigned length N, then

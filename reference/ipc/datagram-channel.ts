@@ -14,6 +14,7 @@ import { Limits } from '../constants.ts';
 import { BusReassembler, encodeBusMessage } from '../framing/message-bus.ts';
 import { deliverDatagram } from '../framing/unixsock.ts';
 import { PACK_LIMIT, RECORD_HEAD, singleRecord, splitRecords, writeRecord } from './datagram-pack.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 /** Room the kernel leaves in a unix datagram below SO_SNDBUF (net/unix: len > sk_sndbuf - 32 → EMSGSIZE). */
 const SNDBUF_SLACK = 64;

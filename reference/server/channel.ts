@@ -12,6 +12,7 @@
  * dead worker had not taken (dispatcher.ts workerGone).
  */
 import type { DatagramSocket, ReceivedDatagram } from '../native/api.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 export const DATAGRAM_MAX = 65536;
 const HEADER = 10;

@@ -14,6 +14,7 @@ import {
 } from './channel.ts';
 import type { DatagramSocket } from '../native/api.ts';
 import type { Session } from './session.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 /** What the dispatcher needs to know about a connection the reactor owns. */
 export interface DispatchConn {

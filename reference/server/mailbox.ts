@@ -23,6 +23,7 @@
 import v8 from 'node:v8';
 import type { DatagramSocket, NativeAddon, ReceivedDatagram } from '../native/api.ts';
 import { SpinGovernor } from './spin.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 export const K_TASK = 1;
 export const K_RESULT = 2;

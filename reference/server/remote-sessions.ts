@@ -14,6 +14,7 @@ import {
 } from './channel.ts';
 import { Col, type SharedStats } from './shared-stats.ts';
 import { clientInfo, MAX_FIND_COUNT, type ClientInfo, type Session } from './session.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 export interface RemoteHooks {
   stats: SharedStats;

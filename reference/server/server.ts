@@ -43,6 +43,7 @@ import { FileOutput } from './file-output.ts';
 import { WaterLevel, waterMarks } from './watermark.ts';
 import { DatagramPort, type Arrival } from './datagram-port.ts';
 import { datagramDispatchKey, datagramKind, datagramTarget, isDatagram, packetClientInfo, type DatagramKind, type DatagramTarget } from './packet.ts';
+import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 export interface ServerInternals {
   /** Chooses each connection's decoder from its port settings. */
@@ -193,6 +194,8 @@ export class Server {
   #sendLimit = -1;
   /** When the read being handled arrived (s): frames of one read share it as dispatch time. */
   #readTime = 0;
+  /** The connection whose read is being handled (null between reads). */
+  #reading: Conn | null = null;
   #served = 0;
   #removed = new Set<string>();
   #signals: [NodeJS.Signals, () => void][] = [];
@@ -1287,6 +1290,8 @@ export class Server {
     const shared = this.#role === 'worker' ? this.#shared : null;
     const before = shared ? shared.mine(Col.STATUS) : 0;
     if (shared) shared.setStatus(WORKER_BUSY);
+    const outer = this.#reading;
+    this.#reading = conn;
     try {
       if (!conn.decoder) {
         conn.onFrame(chunk);
@@ -1304,6 +1309,7 @@ export class Server {
         conn.socket.resetAndDestroy();
       }
     } finally {
+      this.#reading = outer;
       if (shared) shared.setStatus(before === WORKER_BUSY ? WORKER_BUSY : this.#state === 'stopped' || this.#exiting ? WORKER_EXIT : WORKER_IDLE);
       this.#flushOut(conn);
     }
@@ -1432,7 +1438,9 @@ export class Server {
     if (!buf) return this.#fail(ErrorCode.NO_PAYLOAD);
     if (this.#kind === 'task' || this.#kind === 'user') return this.#forward('send', fd, buf, false);
     if (this.#remote) return this.#remote.send(fd, buf);
-    const c = this.#conns.get(fd);
+    // A reply to the connection whose read is being handled skips the map lookup.
+    const cur = this.#reading;
+    const c = cur !== null && cur.session.id === fd && !cur.session.closing ? cur : this.#conns.get(fd);
     if (!c) return this.#fail(ErrorCode.SESSION_NOT_EXIST);
     // Inside onClose of a server-initiated close the socket is still open (observed h5, BASE).
     if (c.socket.destroyed || c.socket.writableEnded) return this.#fail(ErrorCode.SESSION_CLOSED);

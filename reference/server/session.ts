@@ -37,6 +37,47 @@ export interface Session extends SessionInit {
 
 export type ClientInfo = Record<string, number | string>;
 
+/**
+ * A session as one class: every session has the same hidden class, so the per-read code that
+ * touches them stays monomorphic (object spreads gave each session its own shape, and the hot
+ * loads and stores went megamorphic).
+ */
+class SessionRecord implements Session {
+  socketFd: number;
+  serverFd: number;
+  serverPort: number;
+  socketType: number;
+  remoteIp: string;
+  remotePort: number;
+  reactorId: number;
+  workerId: number;
+  now: number;
+  readonly id: number;
+  connectTime: number;
+  lastRecvTime = 0;
+  lastSendTime = 0;
+  lastDispatchTime = 0;
+  uid = 0;
+  closeErrno = 0;
+  recvQueuedBytes = 0;
+  sendQueuedBytes = 0;
+  closing = false;
+
+  constructor(init: SessionInit, id: number) {
+    this.socketFd = init.socketFd;
+    this.serverFd = init.serverFd;
+    this.serverPort = init.serverPort;
+    this.socketType = init.socketType;
+    this.remoteIp = init.remoteIp;
+    this.remotePort = init.remotePort;
+    this.reactorId = init.reactorId;
+    this.workerId = init.workerId;
+    this.now = init.now;
+    this.id = id;
+    this.connectTime = init.now;
+  }
+}
+
 export class SessionTable {
   #sessions = new Map<number, Session>();
   #next: number;
@@ -63,19 +104,7 @@ export class SessionTable {
       } while (this.#sessions.has(id));
       this.#next = id;
     }
-    const s: Session = {
-      ...init,
-      id,
-      connectTime: init.now,
-      lastRecvTime: 0,
-      lastSendTime: 0,
-      lastDispatchTime: 0,
-      uid: 0,
-      closeErrno: 0,
-      recvQueuedBytes: 0,
-      sendQueuedBytes: 0,
-      closing: false,
-    };
+    const s = new SessionRecord(init, id);
     this.#sessions.set(id, s);
     return s;
   }
