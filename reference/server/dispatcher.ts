@@ -136,51 +136,49 @@ export class Dispatcher {
     const h = this.#h;
     // The default mode on the hot path: no allocation (same result as chooseWorker's mode 2).
     if (h.dispatchMode === 2 && !h.dispatchFunc) return c.session.socketFd % h.workerNum;
-    if (h.dispatchFunc) {
-      const arg = data && h.dispatchFunc.length > 3 ? data.subarray(0, Limits.IPC_BUFFER_SIZE) : undefined;
-      const v = interpretDispatchFunc(h.callDispatchFunc(h.dispatchFunc, c.session.id, type, arg), h.workerNum);
-      if (v.kind === 'worker') return v.workerId;
-      if (v.kind === 'discard') {
-        process.emitWarning(v.detail, { code: String(v.code), type: 'SwooleWarning' });
-        return -1;
-      }
-    }
-    for (let i = 0; i < this.#loads.length; i++) {
-      const l = this.#loads[i]!;
-      l.load = this.#inflight[i]!;
-      l.idle = l.load === 0;
-    }
-    const r = chooseWorker(h.dispatchMode, { socketFd: c.session.socketFd, remoteIp: c.session.remoteIp, uid: c.session.uid, boundWorker: c.boundWorker }, this.#loads as WorkerLoad[], this.#rr);
-    this.#rr = r.roundRobin;
+    const picked = this.#byDispatchFunc(c.session.id, type, data);
+    if (picked !== null) return picked;
+    const r = chooseWorker(h.dispatchMode, { socketFd: c.session.socketFd, remoteIp: c.session.remoteIp, uid: c.session.uid, boundWorker: c.boundWorker }, this.#currentLoads(), this.#rr);
     if (r.bind) {
       c.boundWorker = r.workerId;
       c.session.workerId = r.workerId;
     }
-    if (r.noIdleWorker && Date.now() - this.#noIdleWarned > 1000) {
-      this.#noIdleWarned = Date.now();
-      process.emitWarning('No idle worker is available', { code: String(ErrorCode.SERVER_NO_IDLE_WORKER), type: 'SwooleWarning' });
-    }
-    return r.workerId;
+    return this.#took(r);
   }
 
   /** The worker for a datagram (choosePacketWorker, or dispatch_func with fd = key, type 1), or -1. */
   #choosePacket(key: number, data: Buffer): number {
+    const picked = this.#byDispatchFunc(key, TYPE_DGRAM, data);
+    if (picked !== null) return picked;
+    return this.#took(choosePacketWorker(this.#h.dispatchMode, key, this.#currentLoads(), this.#rr));
+  }
+
+  /** S11: dispatch_func's answer (a worker, or -1 to discard), or null to fall back to the mode. */
+  #byDispatchFunc(fd: number, type: number, data?: Buffer): number | null {
     const h = this.#h;
-    if (h.dispatchFunc) {
-      const arg = h.dispatchFunc.length > 3 ? data.subarray(0, Limits.IPC_BUFFER_SIZE) : undefined;
-      const v = interpretDispatchFunc(h.callDispatchFunc(h.dispatchFunc, key, TYPE_DGRAM, arg), h.workerNum);
-      if (v.kind === 'worker') return v.workerId;
-      if (v.kind === 'discard') {
-        process.emitWarning(v.detail, { code: String(v.code), type: 'SwooleWarning' });
-        return -1;
-      }
+    if (!h.dispatchFunc) return null;
+    const arg = data && h.dispatchFunc.length > 3 ? data.subarray(0, Limits.IPC_BUFFER_SIZE) : undefined;
+    const v = interpretDispatchFunc(h.callDispatchFunc(h.dispatchFunc, fd, type, arg), h.workerNum);
+    if (v.kind === 'worker') return v.workerId;
+    if (v.kind === 'discard') {
+      process.emitWarning(v.detail, { code: String(v.code), type: 'SwooleWarning' });
+      return -1;
     }
+    return null;
+  }
+
+  /** The workers' in-flight counts as the pure choosers read them (modes 3/9). */
+  #currentLoads(): WorkerLoad[] {
     for (let i = 0; i < this.#loads.length; i++) {
       const l = this.#loads[i]!;
       l.load = this.#inflight[i]!;
       l.idle = l.load === 0;
     }
-    const r = choosePacketWorker(h.dispatchMode, key, this.#loads as WorkerLoad[], this.#rr);
+    return this.#loads as WorkerLoad[];
+  }
+
+  /** Keeps the round-robin cursor of a choice and warns (at most once a second) when no worker was idle. */
+  #took(r: { workerId: number; roundRobin: number; noIdleWorker?: boolean }): number {
     this.#rr = r.roundRobin;
     if (r.noIdleWorker && Date.now() - this.#noIdleWarned > 1000) {
       this.#noIdleWarned = Date.now();
