@@ -115,7 +115,11 @@ export class HandoffManager {
     if (this.#armed === pid) this.#armed = 0;
   }
 
+  #closed = false;
+
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#armed = 0;
     for (const fd of this.fds) this.#native.close(fd);
   }
@@ -183,7 +187,7 @@ export class HandoffChild {
     if (target <= 0 || target === process.pid || !this.#board.swap(target, 0)) return 0;
     const table = pids.map((p, i) => (i === slot ? target : p));
     try {
-      if (this.#send.send(encodeHandoff({ target, slot, pids: table }))) return target;
+      if (this.#send.send(encodeHandoff({ target, slot, from: process.pid, pids: table }))) return target;
     } catch {
       /* fall through: give the token back */
     }
