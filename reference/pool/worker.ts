@@ -60,7 +60,6 @@ export class PoolWorker {
   /** The standby hand-off (null: the master runs without it). */
   #handoff: HandoffChild | null = null;
   #id = -1;
-  #pids: (number | null)[] = [];
   #detached = false;
 
   constructor(hooks: WorkerHooks) {
@@ -78,8 +77,8 @@ export class PoolWorker {
         void this.#assigned(m);
         if (wasReading) process.send!({ t: 'took', slot: m.id, from: 0 } satisfies ToMaster);
       } else if (m.t === 'pids') {
-        this.#pids = m.pids;
         this.#h.onPids(m.pids);
+        if (this.#id >= 0) this.#handoff?.prepare(this.#id, m.pids);
       } else if (m.t === 'arm' && this.#id < 0) this.#handoff?.listen((h) => this.#handedOver(h));
     });
     // The master died (or closed the channel) before we finished: leave at once.
@@ -91,6 +90,12 @@ export class PoolWorker {
     native.setParentDeathSignal(9);
     if (native.getppid() !== Number(process.env[ENV_MASTER])) process.exit(1); // the master died before prctl took effect
     this.#h.prepare();
+    // Off the restart path: the exit announcement (it does nothing before an assignment) and
+    // node's signal machinery (the first listener loads it; SIGWINCH is ignored by default anyway).
+    process.once('exit', () => this.#id >= 0 && this.#announceExit());
+    const warm = (): void => {};
+    process.on('SIGWINCH', warm);
+    process.off('SIGWINCH', warm);
     // Boot garbage goes back to the kernel; from now on freed IPC buffers stay for reuse (README: Memory).
     if (this.#h.tuneMalloc) native.mallocTrim(MALLOC_KEEP_BYTES);
     process.send!({ t: 'ready', poolIndex: this.#h.poolIndex, workerNum: this.#h.workerNum, ipcType: this.#h.ipcType } satisfies ToMaster);
@@ -108,12 +113,9 @@ export class PoolWorker {
   async #assigned(m: Extract<ToWorker, { t: 'assign' }>): Promise<void> {
     const native = this.#h.native();
     this.#id = m.id;
-    this.#pids = m.pids;
+    this.#handoff?.prepare(m.id, m.pids);
     this.#h.onAssigned(m.id, m.masterPid, m.pids);
     routeExitThroughStop((code) => !this.#stopping && (this.stop(code), true), this.#realExit);
-    // Tell the master as soon as no callback of ours can run any more, so it refills the slot
-    // without waiting for the process teardown and SIGCHLD (see README: restart latency).
-    process.once('exit', () => this.#announceExit());
     // SIGTERM: graceful when we have a message loop (P24), Node's default (immediate death) otherwise.
     if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
     // onWorkerStart counts as a callback in flight: stop()/detach() inside it wait for it to return.
@@ -297,7 +299,7 @@ export class PoolWorker {
     this.#announced = true;
     if (!process.connected) return;
     // A clean end: give the slot straight to the standby when the master allows it (see handoff.ts).
-    const to = this.#handoff && this.#id >= 0 && !this.#detached ? this.#handoff.handOff(this.#id, this.#pids) : 0;
+    const to = this.#handoff && this.#id >= 0 && !this.#detached ? this.#handoff.handOff(this.#id) : 0;
     process.send!((to ? { t: 'exiting', handoff: to } : { t: 'exiting' }) satisfies ToMaster);
   }
 }

@@ -23,6 +23,12 @@ export function encodeHandoff(m: HandoffMessage): Buffer {
   return b;
 }
 
+/** Sets the target of an encoded datagram, and its pid table entry for the slot. */
+export function patchTarget(b: Buffer, target: number): void {
+  b.writeInt32LE(target, 0);
+  b.writeInt32LE(target, HEAD + 4 * b.readInt32LE(4));
+}
+
 /** null for anything that is not a well-formed hand-off datagram. */
 export function decodeHandoff(b: Buffer): HandoffMessage | null {
   if (b.length < HEAD || b.length % 4 !== 0) return null;

@@ -14,7 +14,7 @@
  *   the next one only after the previous reader said 'took' or died: one reader at a time.
  */
 import type { DatagramSocket, NativeAddon } from '../native/api.ts';
-import { decodeHandoff, encodeHandoff, type HandoffMessage } from './handoff-datagram.ts';
+import { decodeHandoff, encodeHandoff, patchTarget, type HandoffMessage } from './handoff-datagram.ts';
 
 export type { HandoffMessage } from './handoff-datagram.ts';
 
@@ -31,15 +31,23 @@ class Board {
   readonly #native: NativeAddon;
   readonly #ab: ArrayBuffer;
   readonly #perms: Int32Array;
+  /** The token's low 32 bits (pids fit; x86-64 is little-endian). */
+  readonly #low: Int32Array;
 
   constructor(native: NativeAddon, fd: number, slots: number) {
     this.#native = native;
     this.#ab = native.mapSharedMemory(fd, boardBytes(slots));
     this.#perms = new Int32Array(this.#ab, PERMS_AT, slots);
+    this.#low = new Int32Array(this.#ab, TOKEN_WORD, 1);
   }
 
   token(): number {
     return this.#native.atomicCompareExchange(this.#ab, TOKEN_WORD, 0, 0);
+  }
+
+  /** A plain read of the token: a hint only, swap() decides. */
+  peek(): number {
+    return this.#low[0]!;
   }
 
   /** One CAS: true when the token was `from` and is now `to`. */
@@ -65,6 +73,8 @@ export class HandoffManager {
   readonly slots: number;
   /** The pid the manager put in the token (0: not armed). */
   #armed = 0;
+  /** Our handle on the send end, for the warm-up datagram. */
+  readonly #send: DatagramSocket;
 
   constructor(native: NativeAddon, slots: number) {
     this.#native = native;
@@ -79,6 +89,20 @@ export class HandoffManager {
     }
     this.fds = [pair[0], pair[1], shm];
     this.#board = new Board(native, shm, slots);
+    this.#send = native.openDatagram(pair[0]);
+    this.#send.ref(false);
+  }
+
+  /**
+   * One datagram no standby takes (target 0), sent when a standby is armed: its first read runs
+   * the whole receive path (poll wake-up, callback, decode) off the restart's path.
+   */
+  warm(): void {
+    try {
+      this.#send.send(encodeHandoff({ target: 0, slot: 0, from: process.pid, pids: [0] }));
+    } catch {
+      /* a warm-up only */
+    }
   }
 
   /** The child env value, given the fd number the first of `fds` gets in the child. */
@@ -121,7 +145,8 @@ export class HandoffManager {
     if (this.#closed) return;
     this.#closed = true;
     this.#armed = 0;
-    for (const fd of this.fds) this.#native.close(fd);
+    this.#send.close();
+    for (const fd of this.fds.slice(1)) this.#native.close(fd);
   }
 }
 
@@ -132,6 +157,9 @@ export class HandoffChild {
   readonly #recvFd: number;
   readonly #native: NativeAddon;
   #recv: DatagramSocket | null = null;
+  /** The datagram this worker would send, built at assignment (target patched in at the claim). */
+  #prepared: Buffer | null = null;
+  #preparedSlot = -1;
 
   /** null when the env does not name a hand-off (the launcher runs without it). */
   static fromEnv(native: NativeAddon, env: string | undefined): HandoffChild | null {
@@ -147,6 +175,13 @@ export class HandoffChild {
     this.#send = native.openDatagram(sendFd);
     this.#send.ref(false);
     this.#recvFd = recvFd;
+    // Standby time: the first call of each path costs tens of µs (lazy compilation, first
+    // native calls); an exit or a hand-off later should not pay it. A CAS that cannot match
+    // (no token is -1) changes nothing.
+    this.#board.swap(-1, -1);
+    this.#board.peek();
+    this.#board.allowed(0);
+    decodeHandoff(encodeHandoff({ target: 1, slot: 0, from: 1, pids: [1] }));
   }
 
   /** Armed standby: waits for its datagram; `onSlot` runs once, then reading stops for good. */
@@ -156,12 +191,14 @@ export class HandoffChild {
     this.#recv = recv;
     recv.ref(false);
     recv.startReading(64 * 1024, (batch) => {
+      if (!this.#recv) return;
       for (const d of batch) {
         const m = d.truncated ? null : decodeHandoff(d.data);
-        // Anything else is left over from a standby that died after it was claimed: dropped.
+        // Anything else is the master's warm-up or left over from a standby that died after it was claimed: dropped.
         if (!m || m.target !== process.pid) continue;
-        this.stopListening();
+        this.#recv = null;
         onSlot(m);
+        recv.close(); // after the start: closing is not on the restart's path
         return;
       }
     });
@@ -176,18 +213,25 @@ export class HandoffChild {
     return this.#recv !== null;
   }
 
+  /** An assigned worker (again on every pid table update): builds its hand-off datagram ahead. */
+  prepare(slot: number, pids: readonly (number | null)[]): void {
+    this.#prepared = encodeHandoff({ target: 0, slot, from: process.pid, pids: [...pids] });
+    this.#preparedSlot = slot;
+  }
+
   /**
-   * A cleanly exiting worker of `slot`: takes the offered standby if the manager allows this
-   * slot, and sends it the slot with `pids` (our entry becomes the standby's). Returns the
-   * standby's pid, or 0 (no hand-off: the manager refills the slot as before).
+   * A cleanly exiting worker of `slot` (after prepare()): takes the offered standby if the
+   * manager allows this slot, and sends it the slot and pid table (our entry becomes the
+   * standby's). Returns the standby's pid, or 0 (no hand-off: the manager refills the slot).
    */
-  handOff(slot: number, pids: readonly (number | null)[]): number {
-    if (!this.#board.allowed(slot)) return 0;
-    const target = this.#board.token();
+  handOff(slot: number): number {
+    const b = this.#prepared;
+    if (!b || this.#preparedSlot !== slot || !this.#board.allowed(slot)) return 0;
+    const target = this.#board.peek();
     if (target <= 0 || target === process.pid || !this.#board.swap(target, 0)) return 0;
-    const table = pids.map((p, i) => (i === slot ? target : p));
+    patchTarget(b, target);
     try {
-      if (this.#send.send(encodeHandoff({ target, slot, from: process.pid, pids: table }))) return target;
+      if (this.#send.send(b)) return target;
     } catch {
       /* fall through: give the token back */
     }

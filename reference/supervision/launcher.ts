@@ -158,6 +158,7 @@ export class WorkerLauncher {
       sb.reading = true;
       this.#reader = sb;
       sb.proc.send({ t: 'arm' });
+      ho.warm();
     }
     ho.arm(sb.proc.pid!);
   }
