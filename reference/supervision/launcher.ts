@@ -209,6 +209,14 @@ export class WorkerLauncher {
       child.proc.kill('SIGKILL');
       return;
     }
+    // Should the worker's reap have overtaken its 'exiting', the master may have started
+    // another process for this slot: it has run no callback yet, so it goes instead.
+    for (const other of this.#children.values()) {
+      if (other === child || other.wantSlot !== slot) continue;
+      other.wantSlot = -1;
+      if (!this.#standby && this.#h.standby) this.#standby = other;
+      else other.proc.kill('SIGKILL');
+    }
     this.#apply({ t: 'spawned', slot, pid });
     this.#h.trace?.('handoff', { pid, slot });
     const pids = this.pids();
@@ -255,7 +263,8 @@ export class WorkerLauncher {
 
   /** Puts a process into `slot`: the ready standby when there is one, else a fresh spawn. */
   #fill(slot: number): void {
-    if (this.#state.phase !== 'running') return;
+    // Filled meanwhile (a hand-off booked while a delayed respawn was pending).
+    if (this.#state.phase !== 'running' || this.#state.slots[slot] != null) return;
     // An offered standby is ours only if no exiting worker claimed it meanwhile.
     if (this.#handoff?.armed && this.#standby && this.#handoff.armed === this.#standby.proc.pid) this.#disarm();
     const standby = this.#standby;
