@@ -91,26 +91,18 @@ export class PoolWorker {
     if (native.getppid() !== Number(process.env[ENV_MASTER])) process.exit(1); // the master died before prctl took effect
     this.#h.prepare();
     // Off the restart path: the exit announcement (it does nothing before an assignment) and
-    // the SIGTERM listener (see #onSigterm).
+    // node's signal machinery (its first listener loads it; SIGWINCH is ignored by default anyway).
+    // The SIGTERM listener itself cannot move here: with none, SIGTERM must keep its default
+    // action, and helpers such as signal-exit only re-raise when they are alone.
     process.once('exit', () => this.#id >= 0 && this.#announceExit());
-    process.on('SIGTERM', this.#onSigterm);
+    const warm = (): void => {};
+    process.on('SIGWINCH', warm);
+    process.off('SIGWINCH', warm);
     // Boot garbage goes back to the kernel; from now on freed IPC buffers stay for reuse (README: Memory).
     if (this.#h.tuneMalloc) native.mallocTrim(MALLOC_KEEP_BYTES);
     process.send!({ t: 'ready', poolIndex: this.#h.poolIndex, workerNum: this.#h.workerNum, ipcType: this.#h.ipcType } satisfies ToMaster);
     return this.done;
   }
-
-  /**
-   * SIGTERM, listened to from standby time on (the first signal listener costs ~0.1 ms, not to
-   * be paid on the restart path): graceful for an assigned worker with a message loop (P24);
-   * otherwise what node does without us: nothing when someone else listens, else death by the signal.
-   */
-  readonly #onSigterm = (): void => {
-    if (this.#id >= 0 && this.#h.hasMessage) return this.stop();
-    if (process.listenerCount('SIGTERM') > 1) return;
-    process.off('SIGTERM', this.#onSigterm);
-    process.kill(process.pid, 'SIGTERM');
-  };
 
   /** An exiting worker gave us its slot: the same start as the master's assignment, then we say so. */
   #handedOver(h: HandoffMessage): void {
@@ -125,6 +117,8 @@ export class PoolWorker {
     this.#id = m.id;
     this.#h.onAssigned(m.id, m.masterPid, m.pids);
     routeExitThroughStop((code) => !this.#stopping && (this.stop(code), true), this.#realExit);
+    // SIGTERM: graceful when we have a message loop (P24), Node's default (immediate death) otherwise.
+    if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
     // onWorkerStart counts as a callback in flight: stop()/detach() inside it wait for it to return.
     this.#inFlight++;
     try {

@@ -1,7 +1,8 @@
 /**
  * The standby hand-off with real processes (reference/supervision/handoff.ts): a clean exit
  * gives the slot straight to the armed standby; a reload or a shutdown never does; two exits at
- * once share one standby between them.
+ * once share one standby between them. Also SIGTERM in a worker without onMessage, whose
+ * handling the restart-path work must leave as node has it.
  */
 import t from 'tap';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,8 @@ import type { Test } from 'tap';
 import { EventApp, alive, type AppEvent } from '../event-app.ts';
 
 class HandoffApp extends EventApp {
-  constructor(t: Test) {
-    super(t, fileURLToPath(new URL('./fixtures/handoff-app.ts', import.meta.url)), { ...process.env, SWOOLE_REF_POOL_TRACE_FD: '1' });
+  constructor(t: Test, app = 'unixsock') {
+    super(t, fileURLToPath(new URL('./fixtures/handoff-app.ts', import.meta.url)), { ...process.env, SWOOLE_REF_POOL_TRACE_FD: '1', HANDOFF_APP: app });
   }
 
   /** A standby that is ready (and so offered) after event index `from`. */
@@ -97,4 +98,35 @@ t.test('clause:pool.workers.standby-handoff two clean exits at once: one standby
   t.same(app.since(from, 'WorkerStart').map((e) => e.id).sort(), [0, 1], 'still one start per slot');
   process.kill(app.proc.pid!, 'SIGTERM');
   t.same(await app.exited, { code: 0, signal: null });
+});
+
+// The SIGTERM listener is installed while still a standby (off the restart path): it must keep node's own behaviour.
+t.test('clause:pool.signals.worker-sigterm a worker without onMessage dies of SIGTERM at once, without onWorkerStop', async (t) => {
+  const app = new HandoffApp(t, 'none');
+  const [w] = await app.started(1);
+  const from = app.events.length;
+  process.kill(w!.pid, 'SIGTERM');
+  const next = await app.wait((e) => e.ev === 'WorkerStart' && e.id === 0, undefined, from);
+  t.not(next.pid, w!.pid, 'respawned');
+  t.notOk(alive(w!.pid), 'the old worker is gone');
+  t.same(app.events.filter((e) => e.ev === 'WorkerStop'), [], 'no onWorkerStop');
+  process.kill(app.proc.pid!, 'SIGTERM');
+  t.same(await app.exited, { code: 0, signal: null });
+});
+
+t.test('clause:pool.signals.worker-sigterm a script that listens for SIGTERM keeps its workers and standby alive: only its listener runs', async (t) => {
+  const app = new HandoffApp(t, 'none-listen');
+  const [w] = await app.started(1);
+  const standby = await app.readyStandby();
+  for (const pid of [w!.pid, standby.pid]) {
+    const from = app.events.length;
+    process.kill(pid, 'SIGTERM');
+    await app.wait((e) => e.ev === 'AfterSigterm' && e.pid === pid, undefined, from);
+    t.ok(alive(pid), `pid ${pid} survived SIGTERM (${pid === w!.pid ? 'worker' : 'standby'})`);
+  }
+  t.same(app.events.filter((e) => e.ev === 'WorkerStop'), [], 'no onWorkerStop');
+  // Shutdown: the worker ignores its SIGTERM, so max_wait_time (0.3 s) ends it with SIGKILL.
+  process.kill(app.proc.pid!, 'SIGTERM');
+  t.same(await app.exited, { code: 0, signal: null });
+  t.notOk(alive(w!.pid), 'reaped');
 });
