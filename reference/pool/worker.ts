@@ -117,14 +117,19 @@ export class PoolWorker {
     this.#id = m.id;
     this.#h.onAssigned(m.id, m.masterPid, m.pids);
     routeExitThroughStop((code) => !this.#stopping && (this.stop(code), true), this.#realExit);
-    // SIGTERM: graceful when we have a message loop (P24), Node's default (immediate death) otherwise.
-    if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
     // onWorkerStart counts as a callback in flight: stop()/detach() inside it wait for it to return.
     this.#inFlight++;
     try {
-      const started = this.#h.workerStart();
-      // After onWorkerStart's synchronous part: building the hand-off datagram is not on the restart's path.
-      this.#handoff?.prepare(m.id, m.pids);
+      let started: unknown;
+      try {
+        started = this.#h.workerStart();
+      } finally {
+        // SIGTERM: graceful when we have a message loop, Node's default (immediate death)
+        // otherwise; like Swoole (P24), the graceful handler comes once onWorkerStart has
+        // returned, which also keeps the listener's setup off the restart path.
+        if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
+      }
+      this.#handoff?.prepare(m.id, m.pids); // off the restart path too
       await started;
     } catch (err) {
       this.#inFlight--;
