@@ -46,7 +46,7 @@ export interface LauncherHooks {
   onMessage?(slot: number, pid: number, m: Record<string, unknown>): void;
   /** A child exited before it said ready, or said the wrong thing. */
   onSetupError?(message: string): void;
-  /** One line per supervision event (ready, assign), for benches and debugging. */
+  /** One line per supervision event (ready, armed, assign, handoff), for benches and debugging. */
   trace?(ev: string, fields: Record<string, number>): void;
 }
 
@@ -150,7 +150,7 @@ export class WorkerLauncher {
       if (ho.armed) this.#disarm();
       return;
     }
-    if (ho.armed === sb.proc.pid) return;
+    if (ho.armed === sb.proc.pid) return; // armed already
     if (ho.armed) this.#disarm();
     if (this.#reader && this.#reader !== sb) return;
     if (!sb.reading) {
@@ -160,7 +160,7 @@ export class WorkerLauncher {
       sb.proc.send({ t: 'arm' });
       ho.warm();
     }
-    ho.arm(sb.proc.pid!);
+    if (ho.arm(sb.proc.pid!)) this.#h.trace?.('armed', { pid: sb.proc.pid! });
   }
 
   /** Takes the offer back. False: an exiting worker claimed that standby (its news is on the way). */

@@ -14,9 +14,9 @@ class HandoffApp extends EventApp {
     super(t, fileURLToPath(new URL('./fixtures/handoff-app.ts', import.meta.url)), { ...process.env, SWOOLE_REF_POOL_TRACE_FD: '1', HANDOFF_APP: app });
   }
 
-  /** A standby that is ready (and so offered) after event index `from`. */
+  /** A standby offered for hand-offs (the master's 'armed' trace) after event index `from`. */
   readyStandby(from = 0): Promise<AppEvent> {
-    return this.wait((e) => e.ev === 'ready' && e.wantSlot === -1, undefined, from);
+    return this.wait((e) => e.ev === 'armed', undefined, from);
   }
 
   since(from: number, ev: string): AppEvent[] {
