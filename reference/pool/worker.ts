@@ -1,5 +1,6 @@
 /**
- * The worker side of a Pool: waits (as a pre-booted standby) for its slot, arms the
+ * The worker side of a Pool: waits (as a pre-booted standby) for its slot, from the master or
+ * by hand-off from an exiting worker (../supervision/handoff.ts), arms the
  * parent-death signal, runs onWorkerStart, then serves its IPC mode one message at a time
  * until stopped, and runs onWorkerStop on the way out.
  */
