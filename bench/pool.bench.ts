@@ -1,7 +1,9 @@
 /**
  * Pool UNIXSOCK: sendMessage 1 KiB worker→worker msgs/s (ours vs process.send child→parent),
- * and restart latency from a worker's exit to its replacement's onWorkerStart (with the
- * pre-booted standby vs without it, i.e. a cold spawn), same run, medians of several rounds.
+ * and restart latency from a worker's exit to its replacement's onWorkerStart: the standby
+ * hand-off (the default), the standby assigned by the master (standby_handoff: false) and no
+ * standby (a cold spawn), interleaved in one run, medians of several rounds. Each sample
+ * includes the dying worker's write of its exit time (a first file write: ~0.3 ms here).
  * Env: BENCH_ROUNDS (5), BENCH_COUNT (200000), BENCH_RESTART_ROUNDS (4; 6 restarts each),
  * BENCH_ONLY=restart (only the restart latency: no sendMessage rounds, no crash loop).
  * Also: a crash loop's restarts and CPU (the backoff at work), and real Swoole's numbers as reference lines.
