@@ -12,7 +12,7 @@ const minflt = (): number => {
   return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[7]);
 };
 const pool = new Pool(2, SWOOLE_IPC_UNIXSOCK);
-pool.set({ standby: process.env.BENCH_STANDBY !== '0' });
+pool.set({ standby: process.env.BENCH_STANDBY !== '0', standby_handoff: process.env.BENCH_HANDOFF !== '0' });
 let received = 0;
 let t0 = 0;
 let c0 = process.cpuUsage();

@@ -51,12 +51,29 @@ Napi::Value AtomicAdd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(old));
 }
 
+// atomicCompareExchange(buffer, index, expected, desired): 64-bit CAS on word `index`; returns
+// the value seen (== expected when the swap happened). Lets several processes race for one
+// token (the pre-booted standby's hand-off) with exactly one winner.
+Napi::Value AtomicCompareExchange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArrayBuffer()) ThrowType(env, "buffer must be an ArrayBuffer");
+  auto ab = info[0].As<Napi::ArrayBuffer>();
+  size_t words = ab.ByteLength() / sizeof(int64_t);
+  int64_t index = IntArg(info, 1, "index", 0, static_cast<int64_t>(words) - 1);
+  int64_t expected = IntArg(info, 2, "expected", -(int64_t{1} << 52), int64_t{1} << 52);
+  int64_t desired = IntArg(info, 3, "desired", -(int64_t{1} << 52), int64_t{1} << 52);
+  auto* cell = static_cast<int64_t*>(ab.Data()) + index;
+  __atomic_compare_exchange_n(cell, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  return Napi::Number::New(env, static_cast<double>(expected));
+}
+
 }  // namespace
 
 void InitSharedMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("createSharedMemory", Napi::Function::New<CreateSharedMemory>(env, "createSharedMemory"));
   exports.Set("mapSharedMemory", Napi::Function::New<MapSharedMemory>(env, "mapSharedMemory"));
   exports.Set("atomicAdd", Napi::Function::New<AtomicAdd>(env, "atomicAdd"));
+  exports.Set("atomicCompareExchange", Napi::Function::New<AtomicCompareExchange>(env, "atomicCompareExchange"));
 }
 
 }  // namespace swn

@@ -169,6 +169,8 @@ export interface NativeAddon {
   mapSharedMemory(fd: number, size: number): ArrayBuffer;
   /** Atomic 64-bit fetch-add on word `index` of a mapped buffer; returns the previous value. */
   atomicAdd(buffer: ArrayBuffer, index: number, delta: number): number;
+  /** Atomic 64-bit compare-and-swap on word `index`: stores `desired` when the word is `expected`; returns the value seen (=== expected: swapped). */
+  atomicCompareExchange(buffer: ArrayBuffer, index: number, expected: number, desired: number): number;
 
   /** Closes a raw fd. */
   close(fd: number): void;

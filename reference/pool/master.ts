@@ -7,6 +7,7 @@
  */
 import { writeSync } from 'node:fs';
 import { WorkerLauncher } from '../supervision/launcher.ts';
+import { loadNative } from '../native/loader.ts';
 import { ErrorCode, SwooleError } from '../errors.ts';
 import { ENV_INDEX, ENV_MASTER, ENV_QUEUE, ENV_ROLE, ENV_TRACE_FD, type ToMaster, type ToWorker } from './wire.ts';
 
@@ -16,6 +17,8 @@ export interface MasterConfig {
   ipcType: number;
   maxWaitMs: number;
   standby: boolean;
+  /** The standby hand-off (reference/supervision/handoff.ts). */
+  handoff: boolean;
   /** fds every child gets, from fd 4 on. */
   extraFds: number[];
   queueId: number | null;
@@ -51,6 +54,7 @@ export class PoolMaster {
       workerNum: cfg.workerNum,
       maxWaitMs: cfg.maxWaitMs,
       standby: cfg.standby,
+      handoff: cfg.handoff ? loadNative() : undefined,
       env,
       extraFds: cfg.extraFds,
       checkReady: (raw) => {

@@ -10,6 +10,8 @@ export interface PoolOptions {
   enable_coroutine: boolean;
   /** Ours: keep one pre-booted standby process so a replacement starts at once. */
   standby: boolean;
+  /** Ours: a worker that ends cleanly gives its slot straight to the standby (reference/supervision/handoff.ts). */
+  standby_handoff: boolean;
   /** Ours: UNIXSOCK workers start with glibc malloc thresholds that keep freed IPC buffers for reuse (see README). */
   tune_malloc: boolean;
 }
@@ -20,6 +22,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   max_wait_time: Limits.WORKER_MAX_WAIT_TIME,
   enable_coroutine: false,
   standby: true,
+  standby_handoff: true,
   tune_malloc: true,
 });
 
@@ -40,6 +43,7 @@ export function applyPoolOptions(into: PoolOptions, input: Record<string, unknow
       case 'enable_message_bus':
       case 'enable_coroutine':
       case 'standby':
+      case 'standby_handoff':
       case 'tune_malloc':
         into[key] = Boolean(value);
         break;

@@ -228,6 +228,7 @@ export class Pool {
       ipcType: this.ipcType,
       maxWaitMs: Math.round(this.#options.max_wait_time * 1000),
       standby: this.#options.standby,
+      handoff: this.#options.standby && this.#options.standby_handoff,
       extraFds,
       queueId,
       beforeShutdown: () => this.#call('Shutdown'),
@@ -318,8 +319,7 @@ export class Pool {
   detach(): boolean {
     if (!this.#worker || !this.workerRunning || this.#detached) return false;
     this.#detached = true;
-    process.send!({ t: 'detach' });
-    this.#worker.stop();
+    this.#worker.detach();
     return true;
   }
 

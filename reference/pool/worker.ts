@@ -1,5 +1,6 @@
 /**
- * The worker side of a Pool: waits (as a pre-booted standby) for its slot, arms the
+ * The worker side of a Pool: waits (as a pre-booted standby) for its slot, from the master or
+ * by hand-off from an exiting worker (../supervision/handoff.ts), arms the
  * parent-death signal, runs onWorkerStart, then serves its IPC mode one message at a time
  * until stopped, and runs onWorkerStop on the way out.
  */
@@ -12,6 +13,7 @@ import { DatagramReceiver } from '../ipc/datagram-channel.ts';
 import type { MsgQueueReceiver, NativeAddon } from '../native/api.ts';
 import { ENV_MASTER, ENV_QUEUE, FIRST_EXTRA_FD, type ToMaster, type ToWorker } from './wire.ts';
 import { routeExitThroughStop } from './exit-hook.ts';
+import { ENV_HANDOFF, HandoffChild, type HandoffMessage } from '../supervision/handoff.ts';
 
 export interface WorkerHooks {
   poolIndex: number;
@@ -56,6 +58,10 @@ export class PoolWorker {
   readonly done: Promise<void>;
   /** process.exit as it was before routeExitThroughStop (the worker's own way out). */
   readonly #realExit = process.exit.bind(process);
+  /** The standby hand-off (null: the master runs without it). */
+  #handoff: HandoffChild | null = null;
+  #id = -1;
+  #detached = false;
 
   constructor(hooks: WorkerHooks) {
     this.#h = hooks;
@@ -65,36 +71,67 @@ export class PoolWorker {
   /** Waits for the master's assignment; the process may sit here as a standby for a long time. */
   run(): Promise<void> {
     process.on('message', (m: ToWorker) => {
-      if (m.t === 'assign') void this.#assigned(m);
-      else if (m.t === 'pids') this.#h.onPids(m.pids);
+      if (m.t === 'assign') {
+        const wasReading = this.#handoff?.listening ?? false;
+        this.#handoff?.stopListening();
+        if (this.#id >= 0) return; // took a slot by hand-off already (the master's offer lost the race)
+        void this.#assigned(m);
+        if (wasReading) process.send!({ t: 'took', slot: m.id, from: 0 } satisfies ToMaster);
+      } else if (m.t === 'pids') {
+        this.#h.onPids(m.pids);
+        if (this.#id >= 0) this.#handoff?.prepare(this.#id, m.pids);
+      } else if (m.t === 'arm' && this.#id < 0) this.#handoff?.listen((h) => this.#handedOver(h));
     });
     // The master died (or closed the channel) before we finished: leave at once.
     process.on('disconnect', () => this.#realExit(this.#stopped ? this.#exitCode : 1));
     // Everything that does not depend on the slot is done while still a standby, off the
     // restart path: the addon, the parent-death signal (a standby must not outlive the master either).
     const native = this.#h.native();
+    this.#handoff = HandoffChild.fromEnv(native, process.env[ENV_HANDOFF]);
     native.setParentDeathSignal(9);
     if (native.getppid() !== Number(process.env[ENV_MASTER])) process.exit(1); // the master died before prctl took effect
     this.#h.prepare();
+    // Off the restart path: the exit announcement (it does nothing before an assignment) and
+    // node's signal machinery (its first listener loads it; SIGWINCH is ignored by default anyway).
+    // The SIGTERM listener itself cannot move here: with none, SIGTERM must keep its default
+    // action, and helpers such as signal-exit only re-raise when they are alone.
+    process.once('exit', () => this.#id >= 0 && this.#announceExit());
+    const warm = (): void => {};
+    process.on('SIGWINCH', warm);
+    process.off('SIGWINCH', warm);
     // Boot garbage goes back to the kernel; from now on freed IPC buffers stay for reuse (README: Memory).
     if (this.#h.tuneMalloc) native.mallocTrim(MALLOC_KEEP_BYTES);
     process.send!({ t: 'ready', poolIndex: this.#h.poolIndex, workerNum: this.#h.workerNum, ipcType: this.#h.ipcType } satisfies ToMaster);
     return this.done;
   }
 
+  /** An exiting worker gave us its slot: the same start as the master's assignment, then we say so. */
+  #handedOver(h: HandoffMessage): void {
+    if (this.#id >= 0) return;
+    void this.#assigned({ t: 'assign', id: h.slot, masterPid: Number(process.env[ENV_MASTER]), pids: h.pids });
+    // After onWorkerStart's synchronous part: this message is not on the restart's path.
+    process.send!({ t: 'took', slot: h.slot, from: h.from } satisfies ToMaster);
+  }
+
   async #assigned(m: Extract<ToWorker, { t: 'assign' }>): Promise<void> {
     const native = this.#h.native();
+    this.#id = m.id;
     this.#h.onAssigned(m.id, m.masterPid, m.pids);
     routeExitThroughStop((code) => !this.#stopping && (this.stop(code), true), this.#realExit);
-    // Tell the master as soon as no callback of ours can run any more, so it refills the slot
-    // without waiting for the process teardown and SIGCHLD (see README: restart latency).
-    process.once('exit', () => this.#announceExit());
-    // SIGTERM: graceful when we have a message loop (P24), Node's default (immediate death) otherwise.
-    if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
     // onWorkerStart counts as a callback in flight: stop()/detach() inside it wait for it to return.
     this.#inFlight++;
     try {
-      await this.#h.workerStart();
+      let started: unknown;
+      try {
+        started = this.#h.workerStart();
+      } finally {
+        // SIGTERM: graceful when we have a message loop, Node's default (immediate death)
+        // otherwise; like Swoole (P24), the graceful handler comes once onWorkerStart has
+        // returned, which also keeps the listener's setup off the restart path.
+        if (this.#h.hasMessage) process.on('SIGTERM', () => this.stop());
+      }
+      this.#handoff?.prepare(m.id, m.pids); // off the restart path too
+      await started;
     } catch (err) {
       this.#inFlight--;
       this.#crash(err);
@@ -260,9 +297,19 @@ export class PoolWorker {
 
   #announced = false;
 
+  /** Worker: hands the slot to a replacement chosen by the master and stops (Pool::detach). */
+  detach(): void {
+    this.#detached = true;
+    process.send!({ t: 'detach' } satisfies ToMaster);
+    this.stop();
+  }
+
   #announceExit(): void {
     if (this.#announced) return;
     this.#announced = true;
-    if (process.connected) process.send!({ t: 'exiting' } satisfies ToMaster);
+    if (!process.connected) return;
+    // A clean end: give the slot straight to the standby when the master allows it (see handoff.ts).
+    const to = this.#handoff && this.#id >= 0 && !this.#detached ? this.#handoff.handOff(this.#id) : 0;
+    process.send!((to ? { t: 'exiting', handoff: to } : { t: 'exiting' }) satisfies ToMaster);
   }
 }

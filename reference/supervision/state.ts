@@ -16,6 +16,9 @@
  *   tearing down) counts as exited for its slot at once (respawn, backoff), so the replacement
  *   does not wait for the teardown; its pid is still reaped later, and a rolling reload signals
  *   the next worker only then.
+ * - Hand-off: handoffAllowed(slot) says whether a clean exit of that slot's worker may give its
+ *   slot straight to the standby (launcher.ts, handoff.ts): only when the exit would be answered
+ *   by an immediate respawn anyway. The hand-off is then reported as an 'exiting' event.
  */
 
 export type SupervisorEvent =
@@ -145,6 +148,17 @@ export class SupervisorState {
         if (e.kind === 'reload-kill' && this.#reloading) return this.#reloadQueue.map((pid) => ({ t: 'kill', pid, signal: 'SIGKILL' }));
         return [];
     }
+  }
+
+  /**
+   * Whether the next exit of `slot`'s worker would get an immediate respawn: running, no
+   * reload (a reload paces its own respawns), and the slot is not backing off. Conservative
+   * over time (exits only age out of the window), so the answer may be cached until the next event.
+   */
+  handoffAllowed(slot: number, now: number): boolean {
+    if (this.phase !== 'running' || this.#reloading || this.slots[slot] == null) return false;
+    const recent = this.#exitTimes[slot]!.filter((t) => t >= now - this.#window).length;
+    return recent + 1 <= this.#burst;
   }
 
   #backoff(slot: number, now: number): number {

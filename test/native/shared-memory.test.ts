@@ -1,7 +1,7 @@
 /** Shared memory for cross-process counters (clause server.multi.stats relies on it). */
 import t from 'tap';
 import { once } from 'node:events';
-import { native, openFds, isTypeError, spawnFixture } from './_helpers.ts';
+import { native, openFds, isTypeError, spawnFixture, exitOf } from './_helpers.ts';
 
 t.test('clause:server.multi.stats a memfd mapped by two processes: plain stores are visible, atomicAdd never loses an update', async (t) => {
   const before = openFds();
@@ -21,4 +21,26 @@ t.test('clause:server.multi.stats a memfd mapped by two processes: plain stores 
   t.throws(() => native.createSharedMemory(-1), isTypeError);
   native.close(fd);
   t.equal(openFds(), before, 'no fd leaked (the mapping does not hold one)');
+});
+
+t.test('clause:pool.workers.standby-handoff atomicCompareExchange: one winner per value, across processes', async (t) => {
+  const fd = native.createSharedMemory(4096);
+  const ab = native.mapSharedMemory(fd, 4096);
+  t.equal(native.atomicCompareExchange(ab, 3, 0, 77), 0, 'swapped: returns the expected value');
+  t.equal(native.atomicCompareExchange(ab, 3, 0, 99), 77, 'not swapped: returns what it saw');
+  t.equal(Number(new BigInt64Array(ab)[3]), 77, 'the failed swap stored nothing');
+  // Increments built from CAS alone: a non-atomic swap would let both processes win one value.
+  const child = spawnFixture('shm-cas', ['50000'], [fd]);
+  for (let i = 0; i < 50000; i++) {
+    let seen = native.atomicCompareExchange(ab, 0, 0, 0);
+    for (;;) {
+      const was = native.atomicCompareExchange(ab, 0, seen, seen + 1);
+      if (was === seen) break;
+      seen = was;
+    }
+  }
+  t.same(await exitOf(child), { code: 0, signal: null });
+  t.equal(Number(new BigInt64Array(ab)[0]), 100000, 'every value was won exactly once');
+  t.throws(() => native.atomicCompareExchange(ab, 512, 0, 1), isTypeError, 'index past the end');
+  native.close(fd);
 });

@@ -154,6 +154,38 @@ t.test('clause:pool.workers.crash-backoff a crash loop of announced exits backs 
   t.equal(s.livePids().length, 1, 'only the current worker is still tracked');
 });
 
+t.test('clause:pool.workers.standby-handoff handoffAllowed: only while running without a reload, and only while the slot would respawn at once', async (t) => {
+  const s = new SupervisorState({ workerNum: 2, maxWaitMs: 0 });
+  t.notOk(s.handoffAllowed(0, 0), 'not before start');
+  s.apply({ t: 'start', now: 0 });
+  t.notOk(s.handoffAllowed(0, 0), 'not for an empty slot');
+  s.apply({ t: 'spawned', slot: 0, pid: 10 });
+  s.apply({ t: 'spawned', slot: 1, pid: 11 });
+  t.ok(s.handoffAllowed(0, 0));
+  s.apply({ t: 'reload' });
+  t.notOk(s.handoffAllowed(0, 0), 'not during a reload');
+  t.notOk(s.handoffAllowed(1, 0), 'not for a slot the reload has not reached yet');
+  const w = new World(1);
+  w.run(w.s.apply({ t: 'shutdown' }));
+  t.notOk(w.s.handoffAllowed(0, 0), 'not during shutdown');
+  // A crash loop: before each exit, allowed exactly when that exit's respawn has no delay.
+  const c = new SupervisorState({ workerNum: 1, maxWaitMs: 0 });
+  c.apply({ t: 'start', now: 0 });
+  let pid = 1;
+  c.apply({ t: 'spawned', slot: 0, pid });
+  const seen: [boolean, number][] = [];
+  for (let i = 0; i < 12; i++) {
+    const allowed = c.handoffAllowed(0, i);
+    const [cmd] = c.apply({ t: 'exiting', pid, now: i });
+    seen.push([allowed, cmd && cmd.t === 'spawn' ? cmd.delayMs : -1]);
+    c.apply({ t: 'exited', pid, now: i });
+    c.apply({ t: 'spawned', slot: 0, pid: ++pid });
+  }
+  t.ok(seen.every(([a, d]) => a === (d === 0)), `allowed ⇔ no delay: ${JSON.stringify(seen)}`);
+  t.same(seen.map(([a]) => a).slice(7, 9), [true, false], 'the 9th rapid exit is not handed off');
+  t.ok(c.handoffAllowed(0, 20_000), 'allowed again once the exits age out of the window');
+});
+
 t.test('model: any sequence of crashes, reloads, detaches and shutdown keeps the invariants', async (t) => {
   type Op = { t: 'crash'; slot: number } | { t: 'announce'; slot: number } | { t: 'reap' } | { t: 'reload' } | { t: 'detach'; slot: number } | { t: 'deliver' } | { t: 'shutdown' };
   const op = fc.oneof(
@@ -180,7 +212,11 @@ t.test('model: any sequence of crashes, reloads, detaches and shutdown keeps the
           if (pid) {
             dying.add(pid);
             w.now += 5;
-            w.run(w.s.apply({ t: 'exiting', pid, now: w.now }));
+            const allowed = w.s.handoffAllowed(o.slot % n, w.now);
+            const cmds = w.s.apply({ t: 'exiting', pid, now: w.now });
+            // clause:pool.workers.standby-handoff a hand-off is allowed only where the supervisor respawns at once anyway.
+            if (allowed) t.ok(cmds.some((c) => c.t === 'spawn' && c.slot === o.slot % n && c.delayMs === 0), 'allowed hand-off: immediate respawn');
+            w.run(cmds);
           }
         } else if (o.t === 'reap') {
           for (const p of dying) w.exit(p);
