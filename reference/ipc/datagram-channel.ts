@@ -14,6 +14,7 @@ import { Limits } from '../constants.ts';
 import { BusReassembler, encodeBusMessage } from '../framing/message-bus.ts';
 import { deliverDatagram } from '../framing/unixsock.ts';
 import { PACK_LIMIT, RECORD_HEAD, singleRecord, splitRecords, writeRecord } from './datagram-pack.ts';
+import { DatagramQueue } from './datagram-queue.ts';
 import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 /** Room the kernel leaves in a unix datagram below SO_SNDBUF (net/unix: len > sk_sndbuf - 32 → EMSGSIZE). */
@@ -25,15 +26,13 @@ const SNDBUF_SLACK = 64;
  * this VM: measured, it was the receiver's biggest cost).
  */
 const RECEIVE_BATCH = 1;
-/** Queued datagrams handed to one sendmmsg. */
-const SEND_WINDOW = 16;
 /** Recycled pack buffers kept per sender (at most 4 MiB with 64 KiB packs). */
 const MAX_FREE_PACKS = 64;
 
 export class DatagramSender {
   readonly #sockets: DatagramSocket[];
   /** Sealed datagrams waiting for buffer space, per destination. */
-  readonly #queues: Buffer[][];
+  readonly #queues: DatagramQueue[];
   /** The open pack per destination and how many bytes of it are used. */
   readonly #packs: Buffer[];
   readonly #used: number[];
@@ -54,7 +53,7 @@ export class DatagramSender {
   /** Last chance, without blocking: open packs and whatever the sockets take of the queues. */
   readonly #atExit = (): void => {
     this.#flushAll();
-    for (let dst = 0; dst < this.#queues.length; dst++) if (this.#queues[dst]!.length) this.#flushQueue(dst);
+    for (const q of this.#queues) q.flush();
   };
 
   constructor(native: NativeAddon, fds: number[], bus: boolean, workerId: number) {
@@ -66,7 +65,16 @@ export class DatagramSender {
     // A pack must fit what the kernel accepts as one datagram.
     const sndbuf = fds.length ? Math.min(...fds.map((fd) => native.getSocketBuffers(fd).sndbuf)) : PACK_LIMIT;
     this.#packLimit = Math.max(RECORD_HEAD + 1, Math.min(PACK_LIMIT, sndbuf - SNDBUF_SLACK));
-    this.#queues = fds.map(() => []);
+    this.#queues = this.#sockets.map((socket, dst) => new DatagramQueue(socket, {
+      // Packs are below the kernel's datagram limit, so this is ENOBUFS-like and rare; a
+      // sendMessage that already returned cannot fail, so we say so instead of losing it silently.
+      onRefused: (d, err) => process.emitWarning(`sendMessage: a datagram of ${d.length} bytes to worker ${dst} was refused: ${err.message}`, { code: 'SWOOLE_IPC_SEND' }),
+      // The kernel copied the pack out: its buffer serves a later pack (fresh memory costs a page
+      // fault per 4 KiB, measured as the sender's biggest cost under backpressure).
+      onSent: (d) => {
+        if (d.buffer.byteLength === this.#packLimit && this.#free.length < MAX_FREE_PACKS) this.#free.push(Buffer.from(d.buffer, 0, this.#packLimit));
+      },
+    }));
     this.#packs = fds.map(() => Buffer.allocUnsafeSlow(this.#packLimit));
     this.#used = fds.map(() => 0);
     this.#bus = bus;
@@ -122,34 +130,17 @@ export class DatagramSender {
     if (used === 0) return;
     this.#used[dst] = 0;
     const pack = this.#packs[dst]!;
-    if (this.#queues[dst]!.length === 0) {
-      try {
-        if (this.#sockets[dst]!.send(pack.subarray(0, used))) return;
-      } catch (err) {
-        // Packs are below the kernel's datagram limit, so this is ENOBUFS-like and rare; we cannot
-        // fail a sendMessage that already returned, so we say so instead of losing it silently.
-        process.emitWarning(`sendMessage: a datagram of ${used} bytes to worker ${dst} was refused: ${(err as Error).message}`, { code: 'SWOOLE_IPC_SEND' });
-        return;
-      }
-    }
-    // The queue takes this buffer; the next pack gets a recycled one (fresh memory costs a page
-    // fault per 4 KiB, which measured as the sender's biggest cost under backpressure).
+    // Sent (or refused) at once: the pack buffer is free again. Else the queue holds it and the
+    // next pack gets a recycled buffer.
+    if (this.#queues[dst]!.send(pack.subarray(0, used))) return;
     this.#packs[dst] = this.#free.pop() ?? Buffer.allocUnsafeSlow(this.#packLimit);
-    this.#enqueue(dst, pack.subarray(0, used));
-    // A synchronous burst never yields to the loop: hand what the receiver made room for to
-    // the kernel now, so the queue (and the memory it pins) stays small.
-    this.#flushQueue(dst);
   }
 
+  /** A record too big to pack; the kernel's refusal (EMSGSIZE) reaches the caller when nothing waits before it. */
   #sendAlone(dst: number, datagram: Buffer): void {
-    if (this.#queues[dst]!.length === 0 && this.#sockets[dst]!.send(datagram)) return;
-    this.#enqueue(dst, datagram);
-  }
-
-  #enqueue(dst: number, datagram: Buffer): void {
     const queue = this.#queues[dst]!;
-    queue.push(datagram);
-    if (queue.length === 1) this.#sockets[dst]!.onWritable(() => this.#flushQueue(dst));
+    if (queue.length === 0 && this.#sockets[dst]!.send(datagram)) return;
+    queue.send(datagram);
   }
 
   /** Datagrams waiting for buffer space, over all destinations. */
@@ -157,42 +148,16 @@ export class DatagramSender {
     return this.#queues.reduce((n, q) => n + q.length, 0);
   }
 
-  #flushQueue(dst: number): void {
-    const queue = this.#queues[dst]!;
-    if (queue.length === 0) return; // drained synchronously since the writable callback was armed
-    const socket = this.#sockets[dst]!;
-    let sent = 0;
-    try {
-      // Probe with the head alone, then windows: sendmmsg prepares every entry it is given, and
-      // this runs once per pack of a long burst, so handing it the whole queue cost O(queue).
-      if (socket.send(queue[0]!)) {
-        sent = 1;
-        while (sent < queue.length) {
-          const n = socket.sendBatch(queue.slice(sent, sent + SEND_WINDOW));
-          sent += n;
-          if (n < SEND_WINDOW) break;
-        }
-      }
-    } catch {
-      sent = Math.max(sent, 1); // a datagram the kernel refuses outright is dropped so the rest can go
-    }
-    if (sent === 0) {
-      // Still full (the addon disarms a writable callback once it has fired): wait again.
-      socket.onWritable(() => this.#flushQueue(dst));
-      return;
-    }
-    for (let i = 0; i < sent; i++) {
-      const d = queue[i]!;
-      if (d.buffer.byteLength === this.#packLimit && this.#free.length < MAX_FREE_PACKS) this.#free.push(Buffer.from(d.buffer, 0, this.#packLimit));
-    }
-    queue.splice(0, sent);
-    if (queue.length) socket.onWritable(() => this.#flushQueue(dst));
-  }
-
   /** Resolves once every message sent so far has been handed to the kernel. */
   async drain(): Promise<void> {
     this.#flushAll();
-    while (this.queued) await new Promise((r) => setTimeout(r, 1));
+    // The sockets do not hold the loop (ref false): a timer does, while the queues wait.
+    const hold = setInterval(() => {}, 1000);
+    try {
+      await Promise.all(this.#queues.map((q) => q.drained()));
+    } finally {
+      clearInterval(hold);
+    }
   }
 
   close(): void {

@@ -12,6 +12,8 @@
  * dead worker had not taken (dispatcher.ts workerGone).
  */
 import type { DatagramSocket, ReceivedDatagram } from '../native/api.ts';
+import { DatagramQueue } from '../ipc/datagram-queue.ts';
+import { ErrorCode } from '../errors.ts';
 import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 export const DATAGRAM_MAX = 65536;
@@ -60,14 +62,11 @@ export interface ChannelRecord {
 }
 
 export class RecordWriter {
-  readonly #socket: DatagramSocket;
   #cur: Buffer = Buffer.allocUnsafe(DATAGRAM_MAX);
   #off = 0;
-  readonly #ready: Buffer[] = [];
-  /** Bytes of #ready (sealed, not yet taken by the kernel). */
-  #readyBytes = 0;
+  /** Sealed datagrams the kernel has not taken yet. */
+  readonly #ready: DatagramQueue;
   #scheduled = false;
-  #waiting = false;
   #closed = false;
   /** Sequenced writers (master → worker) start every datagram with R_SEQ and keep a copy of each until released. */
   readonly #sequenced: boolean;
@@ -75,8 +74,11 @@ export class RecordWriter {
   readonly #retained = new Map<number, Buffer>();
 
   constructor(socket: DatagramSocket, sequenced = false) {
-    this.#socket = socket;
     this.#sequenced = sequenced;
+    this.#ready = new DatagramQueue(socket, {
+      // Datagrams stay below the channel's limit: a refusal is a broken fd, and its records are lost.
+      onRefused: (d, err) => process.emitWarning(`channel: a datagram of ${d.length} bytes was refused: ${err.message}`, { code: String(ErrorCode.SYSTEM_CALL_FAIL), type: 'SwooleWarning' }),
+    });
   }
 
   /** The retained copy of datagram `seq` (sent, maybe not yet fully handled by the reader). */
@@ -99,12 +101,10 @@ export class RecordWriter {
   takePending(): ChannelRecord[] {
     this.#seal();
     const out: ChannelRecord[] = [];
-    for (const d of this.#ready) {
+    for (const d of this.#ready.take()) {
       this.#retained.delete(datagramSeq(d));
       out.push(...splitRecords(d));
     }
-    this.#ready.length = 0;
-    this.#readyBytes = 0;
     return out;
   }
 
@@ -124,7 +124,7 @@ export class RecordWriter {
 
   /** Bytes waiting in this process for the kernel to take them (the datagram being filled included). */
   get queuedBytes(): number {
-    return this.#readyBytes + this.#off;
+    return this.#ready.bytes + this.#off;
   }
 
   push(type: number, flags: number, session: number, payload?: Buffer): void {
@@ -167,8 +167,7 @@ export class RecordWriter {
   #seal(): void {
     if (this.#off === 0) return;
     const d = this.#cur.subarray(0, this.#off);
-    this.#ready.push(d);
-    this.#readyBytes += d.length;
+    this.#ready.add(d); // sent at flush: one turn's datagrams leave in one sendmmsg
     if (this.#sequenced) this.#retained.set(this.#seq, d);
     this.#cur = Buffer.allocUnsafe(DATAGRAM_MAX);
     this.#off = 0;
@@ -179,25 +178,12 @@ export class RecordWriter {
     this.#scheduled = false;
     if (this.#closed) return;
     this.#seal();
-    if (this.#waiting || this.#ready.length === 0) return;
-    let sent = 0;
-    try {
-      sent = this.#socket.sendBatch(this.#ready);
-    } catch {
-      sent = 1; // a datagram the kernel refuses outright is dropped so the rest can go
-    }
-    for (const d of this.#ready.splice(0, sent)) this.#readyBytes -= d.length;
-    if (this.#ready.length) {
-      this.#waiting = true;
-      this.#socket.onWritable(() => {
-        this.#waiting = false;
-        this.flush();
-      });
-    }
+    this.#ready.flush();
   }
 
   close(): void {
     this.#closed = true;
+    this.#ready.close();
   }
 }
 

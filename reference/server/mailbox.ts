@@ -23,6 +23,8 @@
 import v8 from 'node:v8';
 import type { DatagramSocket, NativeAddon, ReceivedDatagram } from '../native/api.ts';
 import { SpinGovernor } from './spin.ts';
+import { DatagramQueue } from '../ipc/datagram-queue.ts';
+import { ErrorCode } from '../errors.ts';
 import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
 
 export const K_TASK = 1;
@@ -113,8 +115,7 @@ export interface MailboxOptions {
 interface Outbox {
   sock: DatagramSocket;
   /** Datagrams the kernel refused for now (the inbox is full), oldest first. */
-  queue: Buffer[];
-  waiting: boolean;
+  queue: DatagramQueue;
   /** The datagram being packed (reused once the kernel took it) and its fill. */
   cur: Buffer;
   off: number;
@@ -138,7 +139,6 @@ export class Mailbox {
   /** Datagrams read but not handed over yet (delivery paused). */
   #held: Buffer[] = [];
   #paused = false;
-  #drainWaiters: (() => void)[] = [];
   #scratch: Buffer | null = null;
   readonly #batchSpin = new SpinGovernor();
   readonly #dirty = new Set<Outbox>();
@@ -209,8 +209,7 @@ export class Mailbox {
       const d = Buffer.allocUnsafe(HEADER + piece.length);
       writeHeader(d, 0, kind, f | (i === 0 ? F_FIRST : 0) | (i === pieces - 1 ? F_LAST : 0), extra, this.#o.self, id, body.length, aux);
       piece.copy(d, HEADER);
-      if (box.queue.length === 0 && this.#trySend(box, d)) continue;
-      this.#enqueue(box, d);
+      if (!box.queue.send(d)) this.#queued += d.length;
     }
     return true;
   }
@@ -228,8 +227,8 @@ export class Mailbox {
     if (box.off === 0) return;
     const d = box.cur.subarray(0, box.off);
     box.off = 0;
-    if (box.queue.length === 0 && this.#trySend(box, d)) return;
-    this.#enqueue(box, Buffer.from(d));
+    // `d` is a view of the packing buffer, reused at once: what must wait is a copy.
+    if (!box.queue.send(d, copy)) this.#queued += d.length;
   }
 
   #outbox(dst: number): Outbox {
@@ -240,56 +239,25 @@ export class Mailbox {
     // dup: the inherited fd stays valid for the process's other uses (and for children).
     const sock = this.#native.openDatagram(this.#native.dup(fd));
     sock.ref(false);
-    box = { sock, queue: [], waiting: false, cur: Buffer.allocUnsafe(DATAGRAM_MAX), off: 0 };
+    const queue = new DatagramQueue(sock, {
+      // An inbox datagram is far below the kernel's limit and both ends stay open: this is a bug
+      // or a broken fd, and the message is lost, so it is said.
+      onRefused: (d, err) => process.emitWarning(`inbox ${dst}: a datagram of ${d.length} bytes was refused: ${err.message}`, { code: String(ErrorCode.SYSTEM_CALL_FAIL), type: 'SwooleWarning' }),
+      onSent: (d) => {
+        this.#queued -= d.length;
+      },
+      // A process with messages waiting for a full inbox stays alive until they are taken.
+      holdLoop: true,
+    });
+    box = { sock, queue, cur: Buffer.allocUnsafe(DATAGRAM_MAX), off: 0 };
     this.#out[dst] = box;
     return box;
   }
 
-  #trySend(box: Outbox, d: Buffer): boolean {
-    try {
-      return box.sock.send(d);
-    } catch (e) {
-      // ENOBUFS is transient (the kernel ran short): queue it like EAGAIN.
-      if ((e as NodeJS.ErrnoException).code === 'ENOBUFS') return false;
-      throw e;
-    }
-  }
-
-  #enqueue(box: Outbox, d: Buffer): void {
-    box.queue.push(d);
-    this.#queued += d.length;
-    if (!box.waiting) {
-      box.waiting = true;
-      box.sock.ref(true);
-      box.sock.onWritable(() => this.#drain(box));
-    }
-  }
-
-  #drain(box: Outbox): void {
-    box.waiting = false;
-    if (this.#closed) return;
-    let i = 0;
-    try {
-      i = box.sock.sendBatch(box.queue);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOBUFS') throw e;
-    }
-    for (let k = 0; k < i; k++) this.#queued -= box.queue[k]!.length;
-    box.queue.splice(0, i);
-    if (box.queue.length) {
-      box.waiting = true;
-      box.sock.onWritable(() => this.#drain(box));
-    } else {
-      box.sock.ref(false);
-      if (this.#queued === 0) for (const w of this.#drainWaiters.splice(0)) w();
-    }
-  }
-
   /** Resolves once nothing waits locally (so a stopping process loses no message it sent). */
-  drained(): Promise<void> {
+  async drained(): Promise<void> {
     this.#flushAll();
-    if (this.#queued === 0) return Promise.resolve();
-    return new Promise((r) => this.#drainWaiters.push(r));
+    await Promise.all(this.#out.map((b) => b?.queue.drained()));
   }
 
   /** Starts reading this process's inbox. */
@@ -414,12 +382,16 @@ export class Mailbox {
     this.#closed = true;
     this.stopReading();
     this.#in?.close();
-    for (const b of this.#out) b?.sock.close();
+    for (const b of this.#out) {
+      b?.queue.close();
+      b?.sock.close();
+    }
   }
 }
 
 const EMPTY = Buffer.alloc(0);
 const EAGAIN = 11;
+const copy = (d: Buffer): Buffer => Buffer.from(d);
 /** Longest a task worker spins after one batch (it still serves its event loop between). */
 const SPIN_CAP_US = 2000;
 

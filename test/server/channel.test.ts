@@ -17,6 +17,9 @@ function fakeSocket(capacity = Infinity) {
       }
       return n;
     },
+    send(d: Buffer) {
+      return this.sendBatch([d]) === 1;
+    },
     onWritable(cb: () => void) {
       writable = cb;
     },

@@ -132,7 +132,11 @@ export async function onEveryWorker(t: Test, port: number, workers: number): Pro
     const c = await FrameClient.connect(t, port);
     const who = await c.json<Who>('who');
     if (!owners.has(who.id)) owners.set(who.id, { c, who });
-    else c.sock.destroy();
+    else {
+      // Closed and seen closed by the server before the next try, so no worker lists it later.
+      c.sock.end();
+      await c.ended;
+    }
   }
   if (owners.size < workers) throw new Error('the kernel never gave a connection to every worker');
   return owners;
