@@ -87,6 +87,8 @@ async function restart(standby: boolean, samples: number, handoff = true): Promi
   let handoffs = 0;
   let lastExit = 0;
   let worker1 = 0;
+  /** The worker told to exit: its exit time is in `${exitFile}.${pid}`. */
+  let exiting = 0;
   const ready = new Set<number>();
   // The exiting worker writes its exit time to this file (not to a pipe we read: see pool-app.ts).
   const dir = mkdtempSync(join(tmpdir(), 'swc-restart-'));
@@ -102,7 +104,10 @@ async function restart(standby: boolean, samples: number, handoff = true): Promi
     if (!pid || (standby && ready.size === 0)) return;
     worker1 = 0;
     // A short pause lets the new standby settle (its first messages, JIT) like a real idle one.
-    setTimeout(() => process.kill(pid, 'SIGUSR2'), standby ? 100 : 300);
+    setTimeout(() => {
+      exiting = pid;
+      process.kill(pid, 'SIGUSR2');
+    }, standby ? 100 : 300);
   };
   createInterface({ input: child.stdio[3] as NodeJS.ReadableStream }).on('line', (l) => {
     const o = JSON.parse(l) as Line;
@@ -114,10 +119,9 @@ async function restart(standby: boolean, samples: number, handoff = true): Promi
   createInterface({ input: child.stdout! }).on('line', (l) => {
     const o = JSON.parse(l) as Line;
     if (o.ev === 'start' && o.id === 1) {
-      if (existsSync(exitFile)) {
-        lastExit = Number(readFileSync(exitFile, 'utf8'));
-        rmSync(exitFile);
-      }
+      const file = `${exitFile}.${exiting}`;
+      if (exiting && existsSync(file)) lastExit = Number(readFileSync(file, 'utf8'));
+      exiting = 0;
       if (lastExit) lat.push((o.at as number) - lastExit);
       lastExit = 0;
       if (lat.length >= samples) child.kill('SIGTERM');

@@ -7,19 +7,18 @@ function fakeSocket(capacity = Infinity) {
   const sent: Buffer[] = [];
   let writable: (() => void) | null = null;
   let room = capacity;
+  const sendBatch = (list: readonly Buffer[]): number => {
+    let n = 0;
+    while (n < list.length && room > 0) {
+      sent.push(Buffer.from(list[n]!));
+      n++;
+      room--;
+    }
+    return n;
+  };
   const sock = {
-    sendBatch(list: readonly Buffer[]) {
-      let n = 0;
-      while (n < list.length && room > 0) {
-        sent.push(Buffer.from(list[n]!));
-        n++;
-        room--;
-      }
-      return n;
-    },
-    send(d: Buffer) {
-      return this.sendBatch([d]) === 1;
-    },
+    sendBatch,
+    send: (d: Buffer) => sendBatch([d]) === 1,
     onWritable(cb: () => void) {
       writable = cb;
     },
