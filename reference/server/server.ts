@@ -1328,6 +1328,13 @@ export class Server {
    */
   #frameSink(conn: Conn): (frame: Buffer) => void {
     const s = conn.session;
+    const d = this.#dispatcher;
+    if (d) return (frame) => {
+      // PROCESS master: straight to the dispatcher (frames of one read share its dispatch time).
+      if (s.closing) return;
+      s.lastDispatchTime = this.#readTime;
+      d.data(conn, frame);
+    };
     const fn = this.#dispatcher || this.#removed.has('receive') ? undefined : (this.#emitterFor(conn.port, 'receive') as ReceiveFn | undefined);
     if (!fn) return (frame) => {
       if (!s.closing) this.#deliver(conn, frame);
