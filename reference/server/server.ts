@@ -209,6 +209,8 @@ export class Server {
   /** PROCESS master: connections collecting replies while a batch of worker commands is applied. */
   #corking = false;
   #corked = new Set<Conn>();
+  /** When the current batch of worker commands began (s): its sends share it as last send time. */
+  #batchTime = 0;
 
   // Tasks, pipe messages, user processes, commands (messaging.ts).
   #taskWorkerNum = 0;
@@ -633,6 +635,7 @@ export class Server {
           bind: (id, uid) => void this.#sessions.bind(id, uid),
           batchStart: () => {
             this.#corking = true;
+            this.#batchTime = nowSec(); // one clock read per batch of worker commands
           },
           batchEnd: () => {
             this.#corking = false;
@@ -1430,7 +1433,7 @@ export class Server {
       c.out.push(data);
       c.outBytes += data.length;
     } else this.#write(c, data);
-    c.session.lastSendTime = nowSec();
+    c.session.lastSendTime = this.#corking ? this.#batchTime : nowSec();
     if (c.water) this.#checkQueued(c);
   }
 
