@@ -38,33 +38,36 @@ Napi::Value MapSharedMemory(const Napi::CallbackInfo& info) {
   return Napi::ArrayBuffer::New(env, p, len, [len](Napi::Env, void* data) { munmap(data, len); });
 }
 
-// atomicAdd(buffer, index, delta): 64-bit fetch-add on word `index`; returns the old value.
-Napi::Value AtomicAdd(const Napi::CallbackInfo& info) {
+// The 64-bit word `index` (argument 1) of the ArrayBuffer in argument 0, checked.
+int64_t* WordArg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsArrayBuffer()) ThrowType(env, "buffer must be an ArrayBuffer");
   auto ab = info[0].As<Napi::ArrayBuffer>();
   size_t words = ab.ByteLength() / sizeof(int64_t);
   int64_t index = IntArg(info, 1, "index", 0, static_cast<int64_t>(words) - 1);
-  int64_t delta = IntArg(info, 2, "delta", -(int64_t{1} << 52), int64_t{1} << 52);
-  auto* cell = static_cast<int64_t*>(ab.Data()) + index;
+  return static_cast<int64_t*>(ab.Data()) + index;
+}
+
+// Values a double carries exactly (what JS numbers can hand over).
+constexpr int64_t kSafe = int64_t{1} << 52;
+
+// atomicAdd(buffer, index, delta): 64-bit fetch-add on word `index`; returns the old value.
+Napi::Value AtomicAdd(const Napi::CallbackInfo& info) {
+  int64_t* cell = WordArg(info);
+  int64_t delta = IntArg(info, 2, "delta", -kSafe, kSafe);
   int64_t old = __atomic_fetch_add(cell, delta, __ATOMIC_SEQ_CST);
-  return Napi::Number::New(env, static_cast<double>(old));
+  return Napi::Number::New(info.Env(), static_cast<double>(old));
 }
 
 // atomicCompareExchange(buffer, index, expected, desired): 64-bit CAS on word `index`; returns
 // the value seen (== expected when the swap happened). Lets several processes race for one
 // token (the pre-booted standby's hand-off) with exactly one winner.
 Napi::Value AtomicCompareExchange(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsArrayBuffer()) ThrowType(env, "buffer must be an ArrayBuffer");
-  auto ab = info[0].As<Napi::ArrayBuffer>();
-  size_t words = ab.ByteLength() / sizeof(int64_t);
-  int64_t index = IntArg(info, 1, "index", 0, static_cast<int64_t>(words) - 1);
-  int64_t expected = IntArg(info, 2, "expected", -(int64_t{1} << 52), int64_t{1} << 52);
-  int64_t desired = IntArg(info, 3, "desired", -(int64_t{1} << 52), int64_t{1} << 52);
-  auto* cell = static_cast<int64_t*>(ab.Data()) + index;
+  int64_t* cell = WordArg(info);
+  int64_t expected = IntArg(info, 2, "expected", -kSafe, kSafe);
+  int64_t desired = IntArg(info, 3, "desired", -kSafe, kSafe);
   __atomic_compare_exchange_n(cell, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-  return Napi::Number::New(env, static_cast<double>(expected));
+  return Napi::Number::New(info.Env(), static_cast<double>(expected));
 }
 
 }  // namespace
