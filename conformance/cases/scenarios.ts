@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SWOOLE_BASE, SWOOLE_IPC_SOCKET, SWOOLE_IPC_UNIXSOCK, SWOOLE_SOCK_TCP } from '../../reference/constants.ts';
+import { SWOOLE_BASE, SWOOLE_IPC_SOCKET, SWOOLE_IPC_UNIXSOCK, SWOOLE_SOCK_TCP, SWOOLE_SOCK_UDP } from '../../reference/constants.ts';
 import type { PoolScenario, ServerScenario } from '../protocol/messages.ts';
 
 /** A UNIXSOCK pool with worker_num workers and the given set() options. */
@@ -25,6 +25,16 @@ export function poolSocketPath(tmpdir: string): string {
 /** A single-worker BASE TCP server on 127.0.0.1 with a kernel-assigned port. */
 export function tcpServer(set: Record<string, unknown>, events: string[] = ['Connect', 'Receive', 'Close', 'WorkerStart']): ServerScenario {
   return { kind: 'server', host: '127.0.0.1', port: 0, mode: SWOOLE_BASE, sock_type: SWOOLE_SOCK_TCP, set: { worker_num: 1, ...set }, events };
+}
+
+/** A UDP server on 127.0.0.1 port 0 with onPacket (and onWorkerStart): BASE or PROCESS, `set` merged. */
+export function udpServer(mode: number, set: Record<string, unknown>): ServerScenario {
+  return { kind: 'server', host: '127.0.0.1', port: 0, mode, sock_type: SWOOLE_SOCK_UDP, set, events: ['Packet', 'WorkerStart'] };
+}
+
+/** onPacket's clientInfo of a UDP peer, as the runner reads it from the event. */
+export function udpPeerOf(e: { args: Record<string, unknown> }): { address: string; port: number; server_socket: number } {
+  return e.args.client_info as { address: string; port: number; server_socket: number };
 }
 
 /** Any pool: ipc type, callbacks to register, and optional worker_num/set()/msgqueue key. */

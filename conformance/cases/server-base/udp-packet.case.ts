@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
-import { SWOOLE_BASE, SWOOLE_SOCK_UDP } from '../../../reference/constants.ts';
+import { SWOOLE_BASE } from '../../../reference/constants.ts';
+import { udpServer } from '../scenarios.ts';
 import { defineCase } from '../../case.ts';
 import { expected, ramp } from '../expect-bytes.ts';
 import { startServer, stopServer } from '../finish.ts';
@@ -11,7 +12,7 @@ export default defineCase({
   title: 'Each UDP datagram is one onPacket(data, client_info); an empty datagram is ignored',
   clauses: ['server.udp.packet'],
   features: ['server', 'server.base', 'server.udp'],
-  scenario: { kind: 'server', host: '127.0.0.1', port: 0, mode: SWOOLE_BASE, sock_type: SWOOLE_SOCK_UDP, set: { worker_num: 1 }, events: ['Packet', 'WorkerStart'] },
+  scenario: udpServer(SWOOLE_BASE, { worker_num: 1 }),
   async run(h) {
     const [port] = await startServer(h);
     const sock = dgram.createSocket('udp4');

@@ -1,4 +1,5 @@
-import { SWOOLE_BASE, SWOOLE_SOCK_UDP } from '../../../reference/constants.ts';
+import { SWOOLE_BASE } from '../../../reference/constants.ts';
+import { udpServer, udpPeerOf } from '../scenarios.ts';
 import { defineCase } from '../../case.ts';
 import { fillBytes, hexBytes } from '../../protocol/bytes.ts';
 import { startServer, stopServer } from '../finish.ts';
@@ -12,10 +13,10 @@ export default defineCase({
   title: 'UDP sendto()/send() refusals: false with their last errors; the server keeps serving',
   clauses: ['server.dgram.send-errors', 'server.udp.packet'],
   features: ['server', 'server.base', 'server.udp'],
-  scenario: { kind: 'server', host: '127.0.0.1', port: 0, mode: SWOOLE_BASE, sock_type: SWOOLE_SOCK_UDP, set: { worker_num: 1 }, events: ['Packet', 'WorkerStart'] },
+  scenario: udpServer(SWOOLE_BASE, { worker_num: 1 }),
   async run(h) {
     h.onEvent('Packet', undefined, (e) => {
-      const info = e.args.client_info as { address: string; port: number; server_socket: number };
+      const info = udpPeerOf(e);
       return [
         { call: 'sendto', args: ['not-an-ip', 9, hexBytes('x')] },
         { call: 'sendto', args: ['127.0.0.1', 0, hexBytes('x')] },

@@ -1,4 +1,5 @@
-import { SWOOLE_BASE, SWOOLE_SOCK_UDP } from '../../../reference/constants.ts';
+import { SWOOLE_BASE } from '../../../reference/constants.ts';
+import { udpServer, udpPeerOf } from '../scenarios.ts';
 import { defineCase } from '../../case.ts';
 import { hexBytes } from '../../protocol/bytes.ts';
 import { expected } from '../expect-bytes.ts';
@@ -12,10 +13,10 @@ export default defineCase({
   title: 'Multi-worker BASE UDP: onPacket in a worker, sendto from the worker replies from the server port',
   clauses: ['server.dgram.base-workers', 'server.dgram.client-info'],
   features: ['server', 'server.base', 'server.udp'],
-  scenario: { kind: 'server', host: '127.0.0.1', port: 0, mode: SWOOLE_BASE, sock_type: SWOOLE_SOCK_UDP, set: { worker_num: 2 }, events: ['Packet', 'WorkerStart'] },
+  scenario: udpServer(SWOOLE_BASE, { worker_num: 2 }),
   async run(h) {
     h.onEvent('Packet', undefined, (e) => {
-      const info = e.args.client_info as { address: string; port: number; server_socket: number };
+      const info = udpPeerOf(e);
       return [{ call: 'sendto', args: [info.address, info.port, hexBytes(`w${String(e.worker_id)}`), info.server_socket] }];
     });
     const [port] = await startServer(h, 2);

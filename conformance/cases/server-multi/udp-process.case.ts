@@ -1,4 +1,5 @@
-import { SWOOLE_PROCESS, SWOOLE_SOCK_UDP } from '../../../reference/constants.ts';
+import { SWOOLE_PROCESS } from '../../../reference/constants.ts';
+import { udpServer, udpPeerOf } from '../scenarios.ts';
 import { defineCase } from '../../case.ts';
 import { hexBytes } from '../../protocol/bytes.ts';
 import { startServer, stopServer } from '../finish.ts';
@@ -15,10 +16,10 @@ export default defineCase({
   title: 'PROCESS UDP: datagrams from one address reach one worker (key = address bytes % worker_num); sendto from the worker replies from the server port',
   clauses: ['server.dgram.process-dispatch', 'server.dgram.client-info', 'server.dgram.sendto-anywhere'],
   features: ['server', 'server.process', 'server.dispatch', 'server.udp'],
-  scenario: { kind: 'server', host: '127.0.0.1', port: 0, mode: SWOOLE_PROCESS, sock_type: SWOOLE_SOCK_UDP, set: { worker_num: 2, dispatch_mode: 2 }, events: ['Packet', 'WorkerStart'] },
+  scenario: udpServer(SWOOLE_PROCESS, { worker_num: 2, dispatch_mode: 2 }),
   async run(h) {
     h.onEvent('Packet', undefined, (e) => {
-      const info = e.args.client_info as { address: string; port: number; server_socket: number };
+      const info = udpPeerOf(e);
       return [{ call: 'sendto', args: [info.address, info.port, hexBytes('ok'), info.server_socket] }];
     });
     const [port] = await startServer(h, 2);
