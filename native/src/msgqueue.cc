@@ -213,6 +213,8 @@ class MsgReceiver : public Napi::ObjectWrap<MsgReceiver> {
   };
 
   void Run() {
+    // Named, so a test (or ps -L) can tell this thread from V8's and libuv's.
+    pthread_setname_np(pthread_self(), "swc-msgrcv");
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, WakeSignal());

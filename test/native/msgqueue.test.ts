@@ -35,8 +35,15 @@ async function blockedInMsgrcv(): Promise<void> {
   }
 }
 
+/** This process's SysV receiver threads (the addon names them; V8 and libuv start threads of their own at any time). */
 function threads(): number {
-  return readdirSync('/proc/self/task').length;
+  return readdirSync('/proc/self/task').filter((tid) => {
+    try {
+      return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'swc-msgrcv';
+    } catch {
+      return false; // the thread ended meanwhile
+    }
+  }).length;
 }
 
 type Delivery = { err: ErrnoError | null; msg: SysvMessage | null };
