@@ -8,6 +8,7 @@
  *   SO_REUSEPORT group, with the split of replies between the two.
  * Env: UDP_BENCH_ROUNDS (5), UDP_BENCH_MS (1500), UDP_BENCH_CLIENTS (16).
  */
+import { appReady } from './app-ready.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,7 @@ function spawnApp(env: Record<string, string>, extraFd?: number): { proc: ChildP
   const stdio: ('ignore' | 'pipe' | 'inherit' | number)[] = ['ignore', 'pipe', 'inherit'];
   if (extraFd !== undefined) stdio.push(extraFd);
   const proc = spawn(process.execPath, ['--import=tsx', appPath], { env: { ...process.env, ...env }, stdio });
+  // The bare readers print no port (the bench gave them theirs): the first worker line is enough.
   const ready = new Promise<number>((resolve, reject) => {
     let port = 0;
     createInterface({ input: proc.stdout! }).on('line', (l) => {
@@ -37,20 +39,6 @@ function spawnApp(env: Record<string, string>, extraFd?: number): { proc: ChildP
     proc.once('exit', () => reject(new Error(`${env.BENCH_TARGET} exited before it was ready`)));
   });
   return { proc, ready };
-}
-
-async function waitReady(app: ChildProcess, workers: number): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    let port = 0;
-    let up = 0;
-    createInterface({ input: app.stdout! }).on('line', (l) => {
-      const o = JSON.parse(l) as { ev: string; port?: number };
-      if (o.ev === 'port') port = o.port!;
-      if (o.ev === 'worker') up++;
-      if (port && up >= workers) resolve(port);
-    });
-    app.once('exit', () => reject(new Error('server exited before it was ready')));
-  });
 }
 
 async function load(port: number): Promise<{ rate: number; byId: Record<string, number> }> {
@@ -85,7 +73,7 @@ async function measure(t: Target): Promise<{ rate: number; split: number }> {
     const workers = t === 'ours-base' || t === 'ours-process' ? 2 : 1;
     const proc = spawn(process.execPath, ['--import=tsx', appPath], { env: { ...process.env, BENCH_TARGET: t, BENCH_WORKERS: '2' }, stdio: ['ignore', 'pipe', 'inherit'] });
     procs.push(proc);
-    port = await waitReady(proc, workers);
+    port = await appReady(proc, workers);
   }
   const r = await load(port);
   await stopAll(procs);

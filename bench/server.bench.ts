@@ -8,8 +8,8 @@
  * PROCESS 80k–91k frames/s; 64×1 BASE 116k, PROCESS 54k, node cluster 106k.
  * Env: SERVER_BENCH_ROUNDS (5), SERVER_BENCH_MS (2000), SERVER_BENCH_WORKERS (2).
  */
+import { appReady } from './app-ready.ts';
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const ROUNDS = Number(process.env.SERVER_BENCH_ROUNDS ?? 5);
@@ -24,17 +24,7 @@ type Target = 'base' | 'process' | 'cluster';
 async function measure(target: Target, conns: number, inflight: number): Promise<number> {
   const app = spawn(process.execPath, ['--import=tsx', appPath], { env: { ...process.env, BENCH_TARGET: target, BENCH_WORKERS: String(WORKERS) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => app.once('exit', () => r()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let p = 0;
-    let up = 0;
-    createInterface({ input: app.stdout! }).on('line', (l) => {
-      const o = JSON.parse(l) as { ev: string; port?: number };
-      if (o.ev === 'port') p = o.port!;
-      if (o.ev === 'worker') up++;
-      if (p && up >= WORKERS) resolve(p);
-    });
-    app.once('exit', () => reject(new Error(`${target} server exited before it was ready`)));
-  });
+  const port = await appReady(app, WORKERS, `${target} server`);
   const load = spawn(process.execPath, ['--import=tsx', loadPath, String(port), String(conns), String(inflight), String(MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   load.stdout!.on('data', (d: Buffer) => (out += d.toString()));
