@@ -563,10 +563,7 @@ export class Server {
           chmodSync(p.host, 0o600);
           this.#socketFiles.push(p.host);
         }
-        if (p.type === SWOOLE_SOCK_UNIX_DGRAM && p.fd < 0) {
-          p.fd = native.bindUnixDgram(p.host, { mode: 0o600 });
-          this.#socketFiles.push(p.host);
-        }
+        this.#bindUnixDgram(p);
       }
       const size = sharedBlockSize(slots);
       const shmFd = native.createSharedMemory(size);
@@ -739,7 +736,7 @@ export class Server {
       this.#readDatagrams();
     } else {
       // BASE: the workers read the datagram ports; the manager can still sendto() on them.
-      for (const p of this.ports) if (isDgram(p.type) && p.fd >= 0) this.#dgrams.push(new DatagramPort(native, p, datagramKind(p.type)!));
+      this.#keepDatagramPorts();
     }
     this.#emit('managerstart');
     launcher.start();
@@ -829,12 +826,10 @@ export class Server {
     if (this.#kind !== 'event') {
       // Task workers and user processes serve no connections; they keep the datagram sockets
       // (never read here) so their sendto() works like an event worker's.
+      this.#keepDatagramPorts();
       for (const p of this.ports) {
-        if (isDgram(p.type) && p.fd >= 0) {
-          this.#dgrams.push(new DatagramPort(native, p, datagramKind(p.type)!));
-          continue;
-        }
-        if (p.fd >= 0) native.close(p.fd);
+        if (isDgram(p.type) || p.fd < 0) continue;
+        native.close(p.fd);
         p.fd = -1;
       }
       if (this.mode === SWOOLE_PROCESS) for (const fd of layout.channels) native.close(fd);
@@ -845,7 +840,7 @@ export class Server {
     if (this.mode === SWOOLE_PROCESS) {
       const dm = Number(this.setting.dispatch_mode ?? 2);
       // The master reads the datagram ports; this worker only writes to them (sendto).
-      for (const p of this.ports) if (isDgram(p.type) && p.fd >= 0) this.#dgrams.push(new DatagramPort(native, p, datagramKind(p.type)!));
+      this.#keepDatagramPorts();
       this.#remote = new RemoteSessions(native, child.layout.channels[id]!, {
         stats: shared,
         dispatchMode: dm,
@@ -1150,12 +1145,20 @@ export class Server {
 
   /** A datagram port served by this process: bound (unix dgram, at start) and wrapped; reading starts with #readDatagrams(). */
   #openDatagram(port: Port): void {
-    const native = this.#nativeAddon();
-    if (port.type === SWOOLE_SOCK_UNIX_DGRAM && port.fd < 0) {
-      port.fd = native.bindUnixDgram(port.host, { mode: 0o600 });
-      this.#socketFiles.push(port.host);
-    }
-    this.#dgrams.push(new DatagramPort(native, port, datagramKind(port.type)!));
+    this.#bindUnixDgram(port);
+    this.#dgrams.push(new DatagramPort(this.#nativeAddon(), port, datagramKind(port.type)!));
+  }
+
+  /** A unix dgram port not bound yet: its socket file (0600), removed at shutdown. */
+  #bindUnixDgram(port: Port): void {
+    if (port.type !== SWOOLE_SOCK_UNIX_DGRAM || port.fd >= 0) return;
+    port.fd = this.#nativeAddon().bindUnixDgram(port.host, { mode: 0o600 });
+    this.#socketFiles.push(port.host);
+  }
+
+  /** Every datagram port this process holds, wrapped (for sendto; reading starts with #readDatagrams()). */
+  #keepDatagramPorts(): void {
+    for (const p of this.ports) if (isDgram(p.type) && p.fd >= 0) this.#dgrams.push(new DatagramPort(this.#nativeAddon(), p, datagramKind(p.type)!));
   }
 
   /**
