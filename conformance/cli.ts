@@ -154,6 +154,7 @@ async function cmdRun(args: string[], io: CliIo): Promise<number> {
     return EXIT.ERROR;
   }
   const info = d.info;
+  if (impl.note) io.out(`note: ${impl.note}\n`);
   io.out(`swoole-conformance: ${info.name} ${info.version} (protocol ${info.protocol}); ${cases.length} case(s), seed ${seed}, jobs ${jobs}\n`);
   const started = Date.now();
   const printer = values.quiet ? undefined : progressPrinter(cases.map((c) => c.id), io.out);

@@ -4,10 +4,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConformanceCase } from '../case.ts';
 
 const casesDir = fileURLToPath(new URL('.', import.meta.url));
+// Run from the compiled copy (build/js), the cases beside this module are .js.
+const caseSuffix = import.meta.url.endsWith('.js') ? '.case.js' : '.case.ts';
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? walk(join(dir, d.name)) : d.name.endsWith('.case.ts') ? [join(dir, d.name)] : [],
+    d.isDirectory() ? walk(join(dir, d.name)) : d.name.endsWith(caseSuffix) ? [join(dir, d.name)] : [],
   );
 }
 

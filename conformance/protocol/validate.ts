@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../reference/package-root.ts';
 import { compileSchema, formatIssues as formatSchemaIssues, type Schema, type SchemaIssue, type Validator } from '../../spec/tooling/json-schema.ts';
 import type { AdapterMessage, DescribeLine, UnavailableLine } from './messages.ts';
 
-const schemaUrl = new URL('../../spec/schema/adapter-messages.schema.json', import.meta.url);
-const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Schema;
+const schema = JSON.parse(readFileSync(join(packageRoot, 'spec/schema/adapter-messages.schema.json'), 'utf8')) as Schema;
 
 /** One compiled validator per message kind, so an error names the real problem. */
 const byKind = new Map<string, Validator>(Object.keys(schema.$defs ?? {}).map((name) => [name, compileSchema({ $ref: `#/$defs/${name}`, $defs: schema.$defs })]));

@@ -5,13 +5,12 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ErrorCode, SwooleError } from '../errors.ts';
 import type { NativeAddon } from './api.ts';
+import { packageRoot } from '../package-root.ts';
 import { NativeDatagramSocket, type RawDatagramHandle } from './datagram-socket.ts';
 
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where `node-gyp rebuild` (the package's install script) puts the addon. */
 export const addonPath = join(packageRoot, 'build', 'Release', 'swoole_native.node');
 
