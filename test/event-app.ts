@@ -1,11 +1,12 @@
 /**
  * A test application in a child process that prints one JSON event per line (the pool, process
- * and server fixtures): spawned under tsx, its events collected and awaitable, always reaped.
+ * and server fixtures): spawned as its compiled copy when fresh, else under tsx, its events collected and awaitable, always reaped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import type { Test } from 'tap';
+import { nodeCommand } from '../conformance/runner/compiled.ts';
 
 export interface AppEvent {
   pid: number;
@@ -33,7 +34,8 @@ export class EventApp {
 
   constructor(t: Test, file: string, env: NodeJS.ProcessEnv, o: EventAppOptions = {}) {
     this.#waitMs = o.waitMs ?? 15000;
-    this.proc = spawn(process.execPath, ['--import=tsx', file], { env, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const [node, ...args] = nodeCommand(file);
+    this.proc = spawn(node!, args, { env, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
       let e: AppEvent;

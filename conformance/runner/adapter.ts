@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeCommand, STALE_NOTE } from './compiled.ts';
 import { packageRoot } from '../../reference/package-root.ts';
 import type { DescribeLine } from '../protocol/messages.ts';
 import { EXIT_UNAVAILABLE } from '../protocol/messages.ts';
@@ -10,44 +8,14 @@ import { checkDescribeLine, formatIssues } from '../protocol/validate.ts';
 
 export { packageRoot };
 
-/** Where `npm run build` (tsconfig.build.json, also run by prepare/pretest) puts the compiled copy. */
-const COMPILED = join(packageRoot, 'build', 'js');
-const SOURCE_DIRS = ['reference', 'conformance', 'fixtures', 'spec'];
-
-/**
- * True when every TypeScript source has a compiled .js at least as new. A stale or missing
- * copy is never used: the adapter would test yesterday's code.
- */
-export function compiledIsFresh(root: string = packageRoot, out: string = COMPILED): boolean {
-  const walk = (rel: string): boolean => {
-    for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const r = join(rel, d.name);
-      if (d.isDirectory()) {
-        if (d.name !== 'node_modules' && !walk(r)) return false;
-      } else if (d.name.endsWith('.ts') && !d.name.endsWith('.d.ts')) {
-        const js = join(out, r.slice(0, -3) + '.js');
-        if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(root, r)).mtimeMs) return false;
-      }
-    }
-    return true;
-  };
-  return existsSync(out) && SOURCE_DIRS.every((d) => !existsSync(join(root, d)) || walk(d));
-}
-
 /**
  * A TypeScript adapter runs as its compiled copy under plain node when that copy is fresh (every
- * process it starts, pool and server workers included, then skips the ~0.16 s tsx start-up),
- * else under node with tsx resolved from this package (works via npx).
+ * process it starts, pool and server workers included, then skips the tsx start-up), else under
+ * tsx resolved from this package (works via npx).
  */
 function tsAdapter(file: string): { command: string[]; note?: string } {
-  if (compiledIsFresh()) return { command: [process.execPath, join(COMPILED, file.replace(/\.ts$/, '.js'))] };
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  const loader = join(dirname(tsx), 'esm', 'index.mjs');
-  return { command: [process.execPath, `--import=${pathToUrl(loader)}`, join(packageRoot, file)], note: 'build/js is missing or older than the sources (`npm run build`): running the TypeScript under tsx, slower to start' };
-}
-
-function pathToUrl(p: string): string {
-  return new URL(`file://${p}`).href;
+  const command = nodeCommand(join(packageRoot, file));
+  return command.length === 2 ? { command } : { command, note: STALE_NOTE };
 }
 
 /** Splits a command string on whitespace, honouring simple single/double quotes. */

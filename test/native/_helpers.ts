@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { loadNative } from '../../reference/native/loader.ts';
 import type { ErrnoError } from '../../reference/native/api.ts';
+import { nodeCommand } from '../../conformance/runner/compiled.ts';
 
 export const native = loadNative();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,10 +29,11 @@ export function errnoOf(fn: () => unknown): ErrnoError | undefined {
 /** tap `throws` pattern for an argument TypeError. */
 export const isTypeError = { name: 'TypeError', constructor: TypeError };
 
-/** Runs test/native/fixtures/<name>.ts with tsx; extra fds go in the stdio array (fd 3...). */
+/** Runs test/native/fixtures/<name>.ts (compiled when fresh, else with tsx); extra fds go in the stdio array (fd 3...). */
 export function spawnFixture(name: string, args: string[], extraFds: number[] = [], stdout: 'pipe' | 'inherit' = 'pipe'): ChildProcess {
   const stdio: StdioOptions = ['ignore', stdout, 'inherit', ...extraFds];
-  return spawn(process.execPath, ['--import=tsx', join(here, 'fixtures', `${name}.ts`), ...args], { stdio });
+  const [node, ...rest] = nodeCommand(join(here, 'fixtures', `${name}.ts`));
+  return spawn(node!, [...rest, ...args], { stdio });
 }
 
 export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

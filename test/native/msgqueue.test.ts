@@ -2,6 +2,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { native, errnoShape, errnoOf, isTypeError, spawnFixture, exitOf, lines, nextLine } from './_helpers.ts';
+import { nodeCommand } from '../../conformance/runner/compiled.ts';
 import type { ErrnoError, SysvMessage } from '../../reference/native/api.ts';
 
 function queue(t: Test): number {
@@ -235,7 +236,7 @@ t.test('environment teardown: process.exit with a receiver blocked in msgrcv exi
   const id = queue(t);
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
-  const child = spawn(process.execPath, ['--import=tsx', fileURLToPath(new URL('./fixtures/msg-exit.ts', import.meta.url)), String(id)], {
+  const child = spawn(process.execPath, [...nodeCommand(fileURLToPath(new URL('./fixtures/msg-exit.ts', import.meta.url))).slice(1), String(id)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });

@@ -6,12 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeCommand } from '../../conformance/runner/compiled.ts';
 
 t.test('clause:framing.unixsock.datagram clause:framing.unixsock.truncate a burst then process.exit(): every message once, in order, cut at max_package_size', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'burst-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const app = fileURLToPath(new URL('./fixtures/burst-app.ts', import.meta.url));
-  const proc = spawn(process.execPath, ['--import=tsx', app], { env: { ...process.env, BURST_MARK: join(dir, 'sent') }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [node, ...args] = nodeCommand(app);
+  const proc = spawn(node!, args, { env: { ...process.env, BURST_MARK: join(dir, 'sent') }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => proc.once('exit', r));
   t.teardown(async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
