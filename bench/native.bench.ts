@@ -7,13 +7,11 @@
  */
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { loadNative } from '../reference/native/loader.ts';
+import { sibling } from './sibling.ts';
 import { readFrames } from './native-frames.ts';
 
 const native = loadNative();
-const peer = join(dirname(fileURLToPath(import.meta.url)), 'native-peer.ts');
 const ROUNDS = Number(process.env.NATIVE_BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.NATIVE_BENCH_SCALE ?? 1);
 const N = {
@@ -25,7 +23,7 @@ const N = {
 };
 
 function start(mode: string, count: number, extra: (number | 'ipc')[]): ChildProcess {
-  return spawn(process.execPath, ['--import=tsx', peer, mode, String(count)], {
+  return spawn(process.execPath, [...sibling('native-peer', import.meta.url), mode, String(count)], {
     stdio: ['ignore', 'inherit', 'inherit', ...extra],
   });
 }

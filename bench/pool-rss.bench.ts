@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { sibling } from './sibling.ts';
 import { fileURLToPath } from 'node:url';
 
-const app = fileURLToPath(new URL('./pool-app.ts', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SETTLE_MS = 500;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -31,7 +31,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function pool(): Promise<{ workers: number[]; standby: number[] }> {
-  const child = spawn(process.execPath, ['--import=tsx', app], { env: { ...process.env, BENCH_MODE: 'idle' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, sibling('pool-app', import.meta.url), { env: { ...process.env, BENCH_MODE: 'idle' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const pids = new Set<number>();
   await new Promise<void>((resolve) => {
     createInterface({ input: child.stdout! }).on('line', (l) => {

@@ -6,16 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { sibling } from './sibling.ts';
 
-const app = fileURLToPath(new URL('./process-app.ts', import.meta.url));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const count = Number(process.env.BENCH_COUNT ?? 1_000_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
 
 function ours(pipe: 'dgram' | 'stream'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import=tsx', app], { env: { ...process.env, BENCH_PIPE: pipe, BENCH_COUNT: String(count) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, sibling('process-app', import.meta.url), { env: { ...process.env, BENCH_PIPE: pipe, BENCH_COUNT: String(count) }, stdio: ['ignore', 'pipe', 'inherit'] });
     let result: { ms: number; reply: string } | null = null;
     createInterface({ input: child.stdout! }).on('line', (l) => (result = JSON.parse(l)));
     child.on('exit', () => {

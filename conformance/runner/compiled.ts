@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../reference/package-root.ts';
 
 export const COMPILED_DIR = join(packageRoot, 'build', 'js');
-const SOURCE_DIRS = ['reference', 'conformance', 'fixtures', 'spec', 'test'];
+const SOURCE_DIRS = ['reference', 'conformance', 'fixtures', 'spec', 'test', 'bench'];
 
 export const STALE_NOTE = 'build/js is missing or older than the sources (`npm run build`): running the TypeScript under tsx, slower to start';
 

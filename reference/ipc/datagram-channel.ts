@@ -151,6 +151,8 @@ export class DatagramSender {
   /** Resolves once every message sent so far has been handed to the kernel. */
   async drain(): Promise<void> {
     this.#flushAll();
+    // Usually all of it went out in that flush: no timer, no promise (this is on the restart path).
+    if (this.queued === 0) return;
     // The sockets do not hold the loop (ref false): a timer does, while the queues wait.
     const hold = setInterval(() => {}, 1000);
     try {
