@@ -41,6 +41,7 @@ import { INBOX_BUFFER } from './mailbox.ts';
 import { Process } from '../process/process.ts';
 import { FileOutput } from './file-output.ts';
 import { WaterLevel, waterMarks } from './watermark.ts';
+import { coalesce } from './coalesce.ts';
 import { DatagramPort, type Arrival } from './datagram-port.ts';
 import { datagramDispatchKey, datagramKind, datagramTarget, isDatagram, packetClientInfo, type DatagramKind, type DatagramTarget } from './packet.ts';
 import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
@@ -1357,10 +1358,11 @@ export class Server {
 
   #flushOut(conn: Conn): void {
     const out = conn.out;
+    const bytes = conn.outBytes;
     conn.out = null;
     conn.outBytes = 0;
     if (!out || out.length === 0 || conn.socket.destroyed) return;
-    this.#write(conn, out.length === 1 ? out[0]! : Buffer.concat(out));
+    this.#write(conn, coalesce(out, bytes));
   }
 
   /** Every write to a connection's socket: behind a streaming file if one is queued; watermark checks when armed. */
