@@ -41,7 +41,6 @@ import { INBOX_BUFFER } from './mailbox.ts';
 import { Process } from '../process/process.ts';
 import { FileOutput } from './file-output.ts';
 import { WaterLevel, waterMarks } from './watermark.ts';
-import { coalesce } from './coalesce.ts';
 import { DatagramPort, type Arrival } from './datagram-port.ts';
 import { datagramDispatchKey, datagramKind, datagramTarget, isDatagram, packetClientInfo, type DatagramKind, type DatagramTarget } from './packet.ts';
 import { Buffer } from 'node:buffer'; // the module binding: global Buffer is an accessor, slow on hot paths
@@ -1362,7 +1361,7 @@ export class Server {
     conn.out = null;
     conn.outBytes = 0;
     if (!out || out.length === 0 || conn.socket.destroyed) return;
-    this.#write(conn, coalesce(out, bytes));
+    this.#write(conn, out.length === 1 ? out[0]! : Buffer.concat(out, bytes));
   }
 
   /** Every write to a connection's socket: behind a streaming file if one is queued; watermark checks when armed. */
