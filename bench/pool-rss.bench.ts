@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { sibling } from './sibling.ts';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../reference/package-root.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SETTLE_MS = 500;
@@ -55,7 +56,8 @@ async function bare(args: string[]): Promise<number> {
   return kib;
 }
 
-const idleTs = fileURLToPath(new URL('./pool-idle.ts', import.meta.url));
+// The tsx baseline runs the TypeScript source, wherever this bench runs from.
+const idleTs = join(packageRoot, 'bench', 'pool-idle.ts');
 const workers: number[] = [];
 const standby: number[] = [];
 const node: number[] = [];
