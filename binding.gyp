@@ -13,6 +13,7 @@
         "native/src/fd_ops.cc",
         "native/src/shared_memory.cc",
         "native/src/addressed.cc",
+        "native/src/acceptor.cc",
         "native/src/module.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -40,6 +40,7 @@ void CallFromLoop(Napi::Env env, Napi::Function fn, napi_value resource, const s
 struct AddonData {
   Napi::FunctionReference datagramCtor;
   Napi::FunctionReference receiverCtor;
+  Napi::FunctionReference acceptorCtor;
 };
 
 // Module parts: each file adds its exports.
@@ -52,5 +53,6 @@ void InitExec(Napi::Env env, Napi::Object exports);
 void InitFdOps(Napi::Env env, Napi::Object exports);
 void InitSharedMemory(Napi::Env env, Napi::Object exports);
 void InitAddressed(Napi::Env env, Napi::Object exports);
+void InitAcceptor(Napi::Env env, Napi::Object exports, AddonData* data);
 
 }  // namespace swn

@@ -13,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   swn::InitFdOps(env, exports);
   swn::InitSharedMemory(env, exports);
   swn::InitAddressed(env, exports);
+  swn::InitAcceptor(env, exports, data);
   return exports;
 }
 

@@ -44,6 +44,12 @@ export interface ReceivedDatagram {
  * A datagram socket (usually one end of a SOCK_DGRAM socketpair) driven by the libuv loop
  * through uv_poll. Non-blocking; no internal send queue (backpressure is the caller's policy).
  */
+export interface Acceptor {
+  start(): void;
+  stop(): void;
+  close(): void;
+}
+
 export interface DatagramSocket {
   readonly fd: number;
   /** Sends one datagram. Returns true when sent, false on EAGAIN/EWOULDBLOCK (socket full). Throws ErrnoError otherwise (e.g. EMSGSIZE, ENOBUFS, ECONNREFUSED). */
@@ -103,6 +109,12 @@ export interface NativeAddon {
   socketpair(type: SocketPairType, options?: SocketPairOptions): [number, number];
   /** Wraps an existing datagram fd (takes ownership). */
   openDatagram(fd: number): DatagramSocket;
+  /**
+   * Watches a listening stream socket (not owned: close() only stops watching). After start(),
+   * each readiness accepts until EAGAIN (at most 64) and calls back with the new fds
+   * (non-blocking, CLOEXEC) and the errno that stopped the loop (0: EAGAIN; e.g. EMFILE).
+   */
+  openAcceptor(fd: number, onAccept: (fds: number[], errno: number) => void): Acceptor;
   /** Actual SO_SNDBUF / SO_RCVBUF of an fd (as the kernel reports them). */
   getSocketBuffers(fd: number): { sndbuf: number; rcvbuf: number };
   /**

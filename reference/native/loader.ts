@@ -39,7 +39,7 @@ export function loadNative(path: string = addonPath): NativeAddon {
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `${why}; ${REBUILD}`, { cause });
   }
   // A build from before the newest exports is stale: say so now, not at the first missing call.
-  if (['openDatagram', 'msgReceiver', 'listenUnix', 'execve', 'pollFd', 'createSharedMemory', 'mallocTrim', 'bindUnixDgram', 'sendTo'].some((k) => typeof (raw as Record<string, unknown>)[k] !== 'function')) {
+  if (['openDatagram', 'msgReceiver', 'listenUnix', 'execve', 'pollFd', 'createSharedMemory', 'mallocTrim', 'bindUnixDgram', 'sendTo', 'openAcceptor'].some((k) => typeof (raw as Record<string, unknown>)[k] !== 'function')) {
     throw new SwooleError(ErrorCode.NATIVE_UNAVAILABLE, `native addon at ${path} is stale (missing exports); ${REBUILD}`);
   }
   // Everything is the native function itself except openDatagram, whose batch delivery is

@@ -29,6 +29,7 @@ import { WorkerLauncher, awaitAssignment } from '../supervision/launcher.ts';
 import type { NativeAddon } from '../native/api.ts';
 import { normalizeEvent, PORT_EVENTS, SERVER_EVENTS } from './events.ts';
 import { Port } from './port.ts';
+import { StreamListener, type Accepted } from './stream-listener.ts';
 import type { Callback } from './port.ts';
 import { SessionTable, clientInfo } from './session.ts';
 import type { ClientInfo, Session } from './session.ts';
@@ -157,7 +158,7 @@ export class Server {
   #state: State = 'created';
   #role: Role = 'single';
   #callbacks = new Map<string, Callback>();
-  #listeners: net.Server[] = [];
+  #listeners: StreamListener[] = [];
   #conns = new Map<number, Conn>();
   #sessions = new SessionTable();
   #stats = new StatsCounter(nowSec());
@@ -177,8 +178,6 @@ export class Server {
   #onSigterm = (): void => {
     this.shutdown();
   };
-  /** TCP ports whose fd a net.Server owns (and closes); the rest are closed by hand. */
-  #adopted = new Set<Port>();
   /** This process's datagram ports (E5, h9): read where this process serves them, written by any process. */
   #dgrams: DatagramPort[] = [];
   readonly #decoderFactory: DecoderFactory | undefined;
@@ -758,7 +757,7 @@ export class Server {
     for (const c of this.#cleanups.splice(0).reverse()) c();
     for (const d of this.#dgrams.splice(0)) d.close();
     for (const p of this.ports) {
-      if (p.fd >= 0 && !this.#adopted.has(p)) native.close(p.fd);
+      if (p.fd >= 0) native.close(p.fd);
       p.fd = -1;
     }
     for (const f of this.#socketFiles) if (existsSync(f)) unlinkSync(f);
@@ -1037,7 +1036,7 @@ export class Server {
     this.#shared?.setStatus(WORKER_EXIT);
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     if (this.#maxIdleTimer) clearInterval(this.#maxIdleTimer);
-    // Not awaited: a net.Server's close callback waits for its connections (kept open here).
+    // Not awaited: a listener's close callback waits for its connections (kept open here).
     for (const l of this.#listeners) if (l.listening) l.close();
     for (const d of this.#dgrams) d.stopReading();
     this.#remote?.stopReading();
@@ -1129,18 +1128,13 @@ export class Server {
 
   async #listenPort(port: Port): Promise<void> {
     if (isDgram(port.type)) return this.#openDatagram(port);
-    const srv = net.createServer({ pauseOnConnect: true }, (socket) => this.#accept(port, socket));
-    this.#listeners.push(srv);
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      if (port.type === SWOOLE_SOCK_UNIX_STREAM && port.fd < 0) {
-        srv.listen(port.host, () => resolve());
-        this.#socketFiles.push(port.host);
-      } else {
-        this.#adopted.add(port);
-        srv.listen({ fd: port.fd }, () => resolve());
-      }
-    });
+    const native = this.#nativeAddon();
+    if (port.type === SWOOLE_SOCK_UNIX_STREAM && port.fd < 0) {
+      port.fd = native.listenUnix(port.host, { backlog: 512 });
+      chmodSync(port.host, 0o600);
+      this.#socketFiles.push(port.host);
+    }
+    this.#listeners.push(new StreamListener(native, port.fd, (a) => this.#accept(port, a)));
   }
 
   /** A datagram port served by this process: bound (unix dgram, at start) and wrapped; reading starts with #readDatagrams(). */
@@ -1231,7 +1225,8 @@ export class Server {
     return false;
   }
 
-  #accept(port: Port, socket: net.Socket): void {
+  #accept(port: Port, accepted: Accepted): void {
+    const socket = accepted.socket;
     if (this.#state !== 'running' || this.#exiting) {
       socket.destroy();
       return;
@@ -1242,7 +1237,7 @@ export class Server {
       socket.destroy();
       return;
     }
-    const handleFd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    const handleFd = accepted.fd;
     const init = {
       socketFd: handleFd,
       serverFd: port.fd,
@@ -1278,7 +1273,7 @@ export class Server {
     if (this.#dispatcher) this.#shared!.sessionOpen(session.id);
     const delay = this.setting.enable_delay_receive === true;
     conn.paused = delay;
-    socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
+    accepted.onChunk = (chunk) => this.#onData(conn, chunk);
     socket.on('error', () => {}); // 'close' follows; the error itself is the peer's business
     socket.on('close', () => this.#onSocketClose(conn));
     // A partial frame at the peer's end is dropped, never delivered (decoder contract).
@@ -2007,7 +2002,7 @@ export class Server {
     if (this.#maxIdleTimer) clearInterval(this.#maxIdleTimer);
     const closing = this.#listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
     for (const p of this.ports) {
-      if (p.fd >= 0 && !isDgram(p.type) && p.type !== SWOOLE_SOCK_UNIX_STREAM && !this.#adopted.has(p)) {
+      if (p.fd >= 0 && !isDgram(p.type)) {
         loadNative().close(p.fd);
         p.fd = -1;
       }
