@@ -27,7 +27,15 @@ const FD_RETRY_MS = 100;
 
 /** Every connection reads here, then is copied out: reads are synchronous, one at a time. */
 let shared: Buffer | null = null;
-const readBuffer = (): Buffer => (shared ??= Buffer.allocUnsafe(64 * 1024));
+/** Its memory, kept apart: Buffer#subarray reads `.buffer`, a call into C++, on every read. */
+let sharedMemory: ArrayBuffer | null = null;
+const readBuffer = (): Buffer => {
+  if (!shared) {
+    shared = Buffer.allocUnsafeSlow(64 * 1024);
+    sharedMemory = shared.buffer as ArrayBuffer;
+  }
+  return shared;
+};
 
 const ignore = (): void => {};
 
@@ -78,7 +86,7 @@ export class StreamListener {
           buffer: readBuffer(),
           callback: (n: number, buf: Uint8Array) => {
             const chunk = Buffer.allocUnsafe(n);
-            chunk.set(n === buf.length ? buf : buf.subarray(0, n));
+            chunk.set(n === buf.length ? buf : new Uint8Array(sharedMemory!, 0, n));
             a.onChunk(chunk);
           },
         },
