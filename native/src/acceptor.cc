@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common.h"
+#include "poll_handle.h"
 
 namespace swn {
 namespace {
@@ -31,53 +32,29 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     Napi::Env env = info.Env();
     fd_ = FdArg(info, 0, "fd");
     cb_ = Napi::Persistent(FunctionArg(info, 1, "callback"));
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no libuv loop");
-    poll_ = new uv_poll_t;
-    int rc = uv_poll_init_socket(loop, poll_, fd_);
-    if (rc < 0) {
-      delete poll_;
-      poll_ = nullptr;
-      ThrowErrno(env, -rc, "uv_poll_init");
-    }
-    poll_->data = this;
     env_ = env;
-    napi_add_env_cleanup_hook(env, &Acceptor::Teardown, this);
-    hooked_ = true;
+    int rc = poll_.Open(env, fd_, this, &Acceptor::Teardown);
+    if (rc < 0) ThrowErrno(env, -rc, "uv_poll_init");
   }
 
   ~Acceptor() override { Shutdown(); }
 
  private:
-  static void Teardown(void* self) {
-    auto* a = static_cast<Acceptor*>(self);
-    a->hooked_ = false;
-    a->Shutdown();
-  }
+  static void Teardown(void* self) { static_cast<Acceptor*>(self)->Shutdown(); }
 
   void Shutdown() {
-    if (hooked_) {
-      hooked_ = false;
-      napi_remove_env_cleanup_hook(env_, &Acceptor::Teardown, this);
-    }
-    if (poll_ != nullptr) {
-      uv_poll_stop(poll_);
-      poll_->data = nullptr;
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-      poll_ = nullptr;
-    }
+    poll_.Close();
     cb_.Reset();
   }
 
   Napi::Value Start(const Napi::CallbackInfo& info) {
-    if (poll_ == nullptr) ThrowErrno(info.Env(), EBADF, "uv_poll_start");
-    int rc = uv_poll_start(poll_, UV_READABLE, &Acceptor::OnPoll);
+    int rc = poll_.Start(UV_READABLE, &Acceptor::OnPoll);
     if (rc < 0) ThrowErrno(info.Env(), -rc, "uv_poll_start");
     return info.Env().Undefined();
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
-    if (poll_ != nullptr) uv_poll_stop(poll_);
+    poll_.Stop();
     return info.Env().Undefined();
   }
 
@@ -114,10 +91,9 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
   }
 
   int fd_ = -1;
-  uv_poll_t* poll_ = nullptr;
+  PollHandle poll_;
   Napi::FunctionReference cb_;
   napi_env env_ = nullptr;
-  bool hooked_ = false;
 };
 
 Napi::Value OpenAcceptor(const Napi::CallbackInfo& info) {

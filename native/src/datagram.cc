@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common.h"
+#include "poll_handle.h"
 
 namespace swn {
 namespace {
@@ -75,44 +76,23 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   explicit DatagramSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatagramSocket>(info) {
     Napi::Env env = info.Env();
     fd_ = static_cast<int>(info[0].As<Napi::Number>().Int32Value());
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no libuv loop");
-    poll_ = new uv_poll_t;
-    int rc = uv_poll_init_socket(loop, poll_, fd_);
+    env_ = env;
+    int rc = poll_.Open(env, fd_, this, &DatagramSocket::Teardown);
     if (rc < 0) {
-      delete poll_;
-      poll_ = nullptr;
       ::close(fd_);
       fd_ = -1;
       ThrowErrno(env, -rc, "uv_poll_init");
     }
-    poll_->data = this;
-    env_ = env;
-    napi_add_env_cleanup_hook(env, &DatagramSocket::Teardown, this);
-    hooked_ = true;
   }
 
   ~DatagramSocket() override { Shutdown(); }
 
  private:
-  static void Teardown(void* self) {
-    auto* s = static_cast<DatagramSocket*>(self);
-    s->hooked_ = false;
-    s->Shutdown();
-  }
+  static void Teardown(void* self) { static_cast<DatagramSocket*>(self)->Shutdown(); }
 
   // Stops the poll, closes the fd once, and lets the poll handle be freed by libuv.
   void Shutdown() {
-    if (hooked_) {
-      hooked_ = false;
-      napi_remove_env_cleanup_hook(env_, &DatagramSocket::Teardown, this);
-    }
-    if (poll_ != nullptr) {
-      uv_poll_stop(poll_);
-      poll_->data = nullptr;
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-      poll_ = nullptr;
-    }
+    poll_.Close();
     if (fd_ >= 0) {
       ::close(fd_);
       fd_ = -1;
@@ -127,12 +107,12 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
   }
 
   void UpdatePoll() {
-    if (poll_ == nullptr) return;
+    if (!poll_.open()) return;
     int events = (reading_ ? UV_READABLE : 0) | (writableCb_.IsEmpty() ? 0 : UV_WRITABLE);
     if (events == 0) {
-      uv_poll_stop(poll_);
+      poll_.Stop();
     } else {
-      uv_poll_start(poll_, events, &DatagramSocket::OnPoll);
+      poll_.Start(events, &DatagramSocket::OnPoll);
     }
   }
 
@@ -365,11 +345,11 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
     Napi::Env env = info.Env();
     if (!info[0].IsBoolean()) ThrowType(env, "on must be a boolean");
     bool on = info[0].As<Napi::Boolean>().Value();
-    if (poll_ != nullptr) {
+    if (poll_.open()) {
       if (on) {
-        uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+        uv_ref(poll_.handle());
       } else {
-        uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+        uv_unref(poll_.handle());
       }
     }
     return env.Undefined();
@@ -397,8 +377,7 @@ class DatagramSocket : public Napi::ObjectWrap<DatagramSocket> {
  private:
   napi_env env_ = nullptr;
   int fd_ = -1;
-  uv_poll_t* poll_ = nullptr;
-  bool hooked_ = false;
+  PollHandle poll_;
   bool pinned_ = false;
   bool reading_ = false;
   size_t maxSize_ = 0;
