@@ -20,11 +20,12 @@ const scripts = readdirSync(here)
   .sort();
 
 // Like a deployment, the benches and their apps run the compiled JavaScript under plain node.
-if (!compiledIsFresh()) console.log(`note: ${STALE_NOTE}`);
+const fresh = compiledIsFresh();
+if (!fresh) console.log(`note: ${STALE_NOTE}`);
 let failed = 0;
 for (const file of scripts) {
   console.log(`\n## ${file.replace(/\.bench\.ts$/, '')}\n`);
-  const [node, ...args] = nodeCommand(join(here, file));
+  const [node, ...args] = nodeCommand(join(here, file), fresh);
   const r = spawnSync(node!, args, { stdio: 'inherit' });
   if (r.status !== 0) {
     failed++;

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadNative } from '../reference/native/loader.ts';
-import { sibling } from './sibling.ts';
+import { siblingArgs } from '../conformance/runner/compiled.ts';
 import { readFrames } from './native-frames.ts';
 
 const native = loadNative();
@@ -23,7 +23,7 @@ const N = {
 };
 
 function start(mode: string, count: number, extra: (number | 'ipc')[]): ChildProcess {
-  return spawn(process.execPath, [...sibling('native-peer', import.meta.url), mode, String(count)], {
+  return spawn(process.execPath, [...siblingArgs('native-peer', import.meta.url), mode, String(count)], {
     stdio: ['ignore', 'inherit', 'inherit', ...extra],
   });
 }

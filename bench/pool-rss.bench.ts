@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { sibling } from './sibling.ts';
+import { siblingArgs } from '../conformance/runner/compiled.ts';
 import { join } from 'node:path';
 import { packageRoot } from '../reference/package-root.ts';
 
@@ -32,7 +32,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function pool(): Promise<{ workers: number[]; standby: number[] }> {
-  const child = spawn(process.execPath, sibling('pool-app', import.meta.url), { env: { ...process.env, BENCH_MODE: 'idle' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, siblingArgs('pool-app', import.meta.url), { env: { ...process.env, BENCH_MODE: 'idle' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const pids = new Set<number>();
   await new Promise<void>((resolve) => {
     createInterface({ input: child.stdout! }).on('line', (l) => {

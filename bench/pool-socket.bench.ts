@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { sibling } from './sibling.ts';
+import { siblingArgs } from '../conformance/runner/compiled.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MS = Number(process.env.BENCH_MS ?? 2000);
@@ -18,7 +18,7 @@ const REQUEST = Buffer.concat([Buffer.from([0, 0, 0, BODY.length]), BODY]);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function server(kind: 'pool' | 'cluster'): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, sibling('pool-socket-app', import.meta.url), { env: { ...process.env, BENCH_SERVER: kind }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, siblingArgs('pool-socket-app', import.meta.url), { env: { ...process.env, BENCH_SERVER: kind }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => {
       const o = JSON.parse(l) as { ev: string; port: number };

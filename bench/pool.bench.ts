@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { sibling } from './sibling.ts';
+import { siblingArgs } from '../conformance/runner/compiled.ts';
 
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]): number => sorted(xs)[Math.floor(xs.length / 2)]!;
@@ -24,7 +24,7 @@ type Line = Record<string, number | string>;
 
 function runApp(env: Record<string, string>, onLine: (o: Line) => boolean): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, sibling('pool-app', import.meta.url), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, siblingArgs('pool-app', import.meta.url), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     createInterface({ input: child.stdout! }).on('line', (l) => {
       if (onLine(JSON.parse(l) as Line)) child.kill('SIGTERM');
     });
@@ -92,7 +92,7 @@ async function restart(standby: boolean, samples: number, handoff = true): Promi
   // The exiting worker writes its exit time to this file (not to a pipe we read: see pool-app.ts).
   const dir = mkdtempSync(join(tmpdir(), 'swc-restart-'));
   const exitFile = join(dir, 'exit');
-  const child = spawn(process.execPath, sibling('pool-app', import.meta.url), {
+  const child = spawn(process.execPath, siblingArgs('pool-app', import.meta.url), {
     env: { ...process.env, BENCH_MODE: 'restart', BENCH_STANDBY: standby ? '1' : '0', BENCH_HANDOFF: handoff ? '1' : '0', SWOOLE_REF_POOL_TRACE_FD: '3', BENCH_EXIT_FILE: exitFile },
     stdio: ['ignore', 'pipe', 'inherit', 'pipe'],
   });

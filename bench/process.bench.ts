@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { sibling } from './sibling.ts';
+import { siblingArgs } from '../conformance/runner/compiled.ts';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const count = Number(process.env.BENCH_COUNT ?? 1_000_000);
@@ -14,7 +14,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
 
 function ours(pipe: 'dgram' | 'stream'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, sibling('process-app', import.meta.url), { env: { ...process.env, BENCH_PIPE: pipe, BENCH_COUNT: String(count) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, siblingArgs('process-app', import.meta.url), { env: { ...process.env, BENCH_PIPE: pipe, BENCH_COUNT: String(count) }, stdio: ['ignore', 'pipe', 'inherit'] });
     let result: { ms: number; reply: string } | null = null;
     createInterface({ input: child.stdout! }).on('line', (l) => (result = JSON.parse(l)));
     child.on('exit', () => {

@@ -13,7 +13,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { sibling } from './sibling.ts';
+import { siblingArgs } from '../conformance/runner/compiled.ts';
 
 const LIMIT_MS = 30_000;
 
@@ -65,7 +65,7 @@ export class OursApp {
     this.#srv = net.createServer();
     await new Promise<void>((r) => this.#srv!.listen(path, r));
     const connected = once(this.#srv, 'connection') as Promise<[net.Socket]>;
-    const app = spawn(process.execPath, [...this.#execArgv, ...sibling('server-tasks-app', import.meta.url)], {
+    const app = spawn(process.execPath, [...this.#execArgv, ...siblingArgs('server-tasks-app', import.meta.url)], {
       env: { ...process.env, ...this.#env, BENCH_CTL: path },
       stdio: ['ignore', 'inherit', 'pipe'],
       detached: true,

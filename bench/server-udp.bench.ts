@@ -11,7 +11,7 @@
 import { appReady } from './app-ready.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { sibling } from './sibling.ts';
+import { siblingArgs } from '../conformance/runner/compiled.ts';
 import { loadNative } from '../reference/native/loader.ts';
 
 const ROUNDS = Number(process.env.UDP_BENCH_ROUNDS ?? 5);
@@ -25,7 +25,7 @@ type Target = 'ours-single' | 'dgram' | 'ours-base' | 'ours-process' | 'shared' 
 function spawnApp(env: Record<string, string>, extraFd?: number): { proc: ChildProcess; ready: Promise<number> } {
   const stdio: ('ignore' | 'pipe' | 'inherit' | number)[] = ['ignore', 'pipe', 'inherit'];
   if (extraFd !== undefined) stdio.push(extraFd);
-  const proc = spawn(process.execPath, sibling('udp-app', import.meta.url), { env: { ...process.env, ...env }, stdio });
+  const proc = spawn(process.execPath, siblingArgs('udp-app', import.meta.url), { env: { ...process.env, ...env }, stdio });
   // The bare readers print no port (the bench gave them theirs): the first worker line is enough.
   const ready = new Promise<number>((resolve, reject) => {
     let port = 0;
@@ -40,7 +40,7 @@ function spawnApp(env: Record<string, string>, extraFd?: number): { proc: ChildP
 }
 
 async function load(port: number): Promise<{ rate: number; byId: Record<string, number> }> {
-  const l = spawn(process.execPath, [...sibling('udp-load', import.meta.url), String(port), String(CLIENTS), String(MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const l = spawn(process.execPath, [...siblingArgs('udp-load', import.meta.url), String(port), String(CLIENTS), String(MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   l.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((r) => l.once('exit', () => r()));
@@ -69,7 +69,7 @@ async function measure(t: Target): Promise<{ rate: number; split: number }> {
     native.close(first.fd); // the readers hold it now
   } else {
     const workers = t === 'ours-base' || t === 'ours-process' ? 2 : 1;
-    const proc = spawn(process.execPath, sibling('udp-app', import.meta.url), { env: { ...process.env, BENCH_TARGET: t, BENCH_WORKERS: '2' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, siblingArgs('udp-app', import.meta.url), { env: { ...process.env, BENCH_TARGET: t, BENCH_WORKERS: '2' }, stdio: ['ignore', 'pipe', 'inherit'] });
     procs.push(proc);
     port = await appReady(proc, workers);
   }

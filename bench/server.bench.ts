@@ -10,7 +10,7 @@
  */
 import { appReady } from './app-ready.ts';
 import { spawn } from 'node:child_process';
-import { sibling } from './sibling.ts';
+import { siblingArgs } from '../conformance/runner/compiled.ts';
 
 const ROUNDS = Number(process.env.SERVER_BENCH_ROUNDS ?? 5);
 const MS = Number(process.env.SERVER_BENCH_MS ?? 2000);
@@ -20,10 +20,10 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 type Target = 'base' | 'process' | 'cluster';
 
 async function measure(target: Target, conns: number, inflight: number): Promise<number> {
-  const app = spawn(process.execPath, sibling('server-app', import.meta.url), { env: { ...process.env, BENCH_TARGET: target, BENCH_WORKERS: String(WORKERS) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const app = spawn(process.execPath, siblingArgs('server-app', import.meta.url), { env: { ...process.env, BENCH_TARGET: target, BENCH_WORKERS: String(WORKERS) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => app.once('exit', () => r()));
   const port = await appReady(app, WORKERS, `${target} server`);
-  const load = spawn(process.execPath, [...sibling('server-load', import.meta.url), String(port), String(conns), String(inflight), String(MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const load = spawn(process.execPath, [...siblingArgs('server-load', import.meta.url), String(port), String(conns), String(inflight), String(MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   load.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((r) => load.once('exit', () => r()));

@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { nodeCommand, STALE_NOTE } from './compiled.ts';
+import { compiledIsFresh, nodeCommand, STALE_NOTE } from './compiled.ts';
 import { packageRoot } from '../../reference/package-root.ts';
 import type { DescribeLine } from '../protocol/messages.ts';
 import { EXIT_UNAVAILABLE } from '../protocol/messages.ts';
 import { checkDescribeLine, formatIssues } from '../protocol/validate.ts';
-
-export { packageRoot };
 
 /**
  * A TypeScript adapter runs as its compiled copy under plain node when that copy is fresh (every
@@ -14,8 +12,9 @@ export { packageRoot };
  * tsx resolved from this package (works via npx).
  */
 function tsAdapter(file: string): { command: string[]; note?: string } {
-  const command = nodeCommand(join(packageRoot, file));
-  return command.length === 2 ? { command } : { command, note: STALE_NOTE };
+  const fresh = compiledIsFresh();
+  const command = nodeCommand(join(packageRoot, file), fresh);
+  return fresh ? { command } : { command, note: STALE_NOTE };
 }
 
 /** Splits a command string on whitespace, honouring simple single/double quotes. */

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../../reference/package-root.ts';
 
 export const COMPILED_DIR = join(packageRoot, 'build', 'js');
@@ -32,13 +32,34 @@ export function compiledIsFresh(root: string = packageRoot, out: string = COMPIL
   return existsSync(out) && SOURCE_DIRS.every((d) => !existsSync(join(root, d)) || walk(d));
 }
 
-/**
- * The command line that runs one of this package's .ts files (absolute path): its compiled copy
- * under plain node when fresh ([node, file.js]), else [node, --import=<tsx>, file.ts].
- */
-export function nodeCommand(tsFile: string): string[] {
+/** Where `npm run build` puts the compiled copy of one of this package's .ts files (absolute path), or null for a file outside the package. */
+export function compiledPath(tsFile: string): string | null {
   const rel = relative(packageRoot, tsFile);
-  if (!rel.startsWith('..') && rel.endsWith('.ts') && compiledIsFresh()) return [process.execPath, join(COMPILED_DIR, `${rel.slice(0, -3)}.js`)];
+  return rel.startsWith('..') || !rel.endsWith('.ts') ? null : join(COMPILED_DIR, `${rel.slice(0, -3)}.js`);
+}
+
+/** [node, --import=<tsx from this package>, file.ts]: works from anywhere, npx included. */
+export function tsxCommand(tsFile: string): string[] {
   const tsx = createRequire(import.meta.url).resolve('tsx');
   return [process.execPath, `--import=${pathToFileURL(join(dirname(tsx), 'esm', 'index.mjs')).href}`, tsFile];
+}
+
+/**
+ * The command line that runs one of this package's .ts files (absolute path): its compiled copy
+ * under plain node when fresh ([node, file.js]), else under tsx. `fresh` lets a caller that
+ * starts many files check the copy once.
+ */
+export function nodeCommand(tsFile: string, fresh?: boolean): string[] {
+  const js = compiledPath(tsFile);
+  return js && (fresh ?? compiledIsFresh()) ? [process.execPath, js] : tsxCommand(tsFile);
+}
+
+/**
+ * The node arguments that run a sibling of the calling module (`from`: its import.meta.url)
+ * the way the caller itself runs: the compiled .js under plain node, or the .ts under this
+ * process's loader flags (tsx). For scripts that start their neighbours (benches, fixtures).
+ */
+export function siblingArgs(name: string, from: string): string[] {
+  const ext = from.endsWith('.js') ? '.js' : '.ts';
+  return [...process.execArgv, fileURLToPath(new URL(`./${name}${ext}`, from))];
 }

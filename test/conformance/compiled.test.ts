@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { compiledIsFresh, nodeCommand } from '../../conformance/runner/compiled.ts';
+import { compiledIsFresh, compiledPath, nodeCommand, siblingArgs } from '../../conformance/runner/compiled.ts';
+import { packageRoot } from '../../reference/package-root.ts';
 
 t.test('the compiled copy is used only when every source has a .js at least as new', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'swc-compiled-'));
@@ -31,4 +32,18 @@ t.test('nodeCommand runs a file outside the package under tsx', async (t) => {
   t.equal(cmd.length, 3);
   t.match(cmd[1], /^--import=file:.*tsx/);
   t.equal(cmd[2], '/elsewhere/app.ts');
+});
+
+t.test('compiledPath maps a source into build/js; nodeCommand honours a known freshness', async (t) => {
+  const src = join(packageRoot, 'bench', 'server-app.ts');
+  const js = join(packageRoot, 'build', 'js', 'bench', 'server-app.js');
+  t.equal(compiledPath(src), js);
+  t.equal(compiledPath('/elsewhere/app.ts'), null);
+  t.same(nodeCommand(src, true), [process.execPath, js]);
+  t.equal(nodeCommand(src, false)[2], src, 'stale: the .ts under tsx');
+});
+
+t.test('siblingArgs keeps the caller\'s extension and loader flags', async (t) => {
+  t.same(siblingArgs('peer', 'file:///x/bench/a.js'), [...process.execArgv, '/x/bench/peer.js']);
+  t.same(siblingArgs('peer', 'file:///x/bench/a.ts'), [...process.execArgv, '/x/bench/peer.ts']);
 });

@@ -40,7 +40,8 @@ t.test('close() stops watching but leaves the listening fd to its owner', async 
   native.openAcceptor(fd, () => t.fail('closed before any connection')).close();
   const c = net.connect(port, '127.0.0.1');
   t.teardown(() => c.destroy());
-  const { fds } = await nextAccept(fd);
+  const { fds, acceptor } = await nextAccept(fd);
+  acceptor.close();
   t.equal(fds.length, 1, 'the fd still listens: a second acceptor takes the connection');
   native.close(fds[0]!);
 });
